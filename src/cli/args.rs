@@ -1,0 +1,106 @@
+//! The command line (clap). Flags mirror the T.A.R.S. runbook where it has them.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lifeboat",
+    version,
+    about = "Recovery console for self-hosted AI stacks in Docker: trusted backups, verified restores",
+    long_about = "Without a command lifeboat opens the console. With one, it runs that command for cron and \
+                  scripts. Exit codes: docs/exit-codes.md; --json output: docs/json.md."
+)]
+pub struct Args {
+    /// Config file (else $LIFEBOAT_CONFIG, /etc/lifeboat/config.toml, the user config folder).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Machine output: one JSON object per line on stdout, ending with {"v":1,"event":"exit",...}.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars or progress lines (warnings and results still print).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Prove archives intact: sidecar, every entry, every component hash.
+    Verify(VerifyArgs),
+    /// List the archives in backup folders, newest first, with their state.
+    List(ListArgs),
+    /// Show an archive's manifest.
+    Inspect(InspectArgs),
+    /// Show the stack: containers, health, data size, logins, last backup, last failed run.
+    Status(StatusArgs),
+    /// Back up the stack's components into a verified-format archive.
+    Backup(BackupArgs),
+    /// Start again the containers a killed lifeboat left stopped (for @reboot and cron).
+    Recover,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct VerifyArgs {
+    /// An archive (.tar.gz), its sidecar, or a folder of archives.
+    pub path: PathBuf,
+    /// Only check the archive against its sidecar (one fast hash; nothing inside is read).
+    #[arg(long)]
+    pub sidecar_only: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ListArgs {
+    /// Backup folders (default: the config's backup_dirs and output folder).
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct InspectArgs {
+    /// An archive (.tar.gz) or a manifest copy (.tar.gz.manifest.json).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct StatusArgs {
+    /// A built-in profile name or a profile file (default: the config's, else tars-home).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// The {project} prefix of container and volume names (default: the profile's).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct BackupArgs {
+    /// A built-in profile name or a profile file (default: the config's, else tars-home).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// The {project} prefix of container and volume names (default: the profile's).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Where the archive goes (default: the config's output_dir, else /var/backups/lifeboat/<profile>).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<std::path::PathBuf>,
+    /// Also back up the Ollama models volume (large).
+    #[arg(long)]
+    pub include_models: bool,
+    #[arg(long)]
+    pub skip_chromadb: bool,
+    #[arg(long)]
+    pub skip_postgres: bool,
+    #[arg(long)]
+    pub skip_redis: bool,
+    /// Leave a component out (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
+    /// Back up only these components (repeatable; replaces the profile's defaults).
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+    /// Check everything for real (Docker, containers, credentials, disk, lock), print the plan,
+    /// change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}

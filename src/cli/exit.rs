@@ -1,0 +1,73 @@
+//! Exit codes (DESIGN.md section 6, docs/exit-codes.md): the contract with cron and scripts.
+
+use crate::engine::ErrorKind;
+use crate::engine::verify::VerifyState;
+
+pub const OK: u8 = 0;
+pub const ERROR: u8 = 1;
+pub const PARTIAL: u8 = 2;
+pub const WARNINGS: u8 = 3;
+pub const NOT_FOUND: u8 = 10;
+pub const LOCKED: u8 = 11;
+pub const SECRET: u8 = 12;
+pub const INTEGRITY: u8 = 13;
+pub const INCOMPATIBLE: u8 = 14;
+pub const INTERRUPTED: u8 = 15;
+pub const CANCELLED: u8 = 20;
+pub const SIGHUP: u8 = 129;
+pub const SIGINT: u8 = 130;
+pub const SIGTERM: u8 = 143;
+
+/// The code for an error of `kind` in the read-only commands (verify, list, inspect).
+pub fn for_error(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::NotFound => NOT_FOUND,
+        ErrorKind::NotCommitted | ErrorKind::Integrity => INTEGRITY,
+        ErrorKind::Locked => LOCKED,
+        ErrorKind::Cancelled => CANCELLED,
+        ErrorKind::Secret => SECRET,
+        _ => ERROR,
+    }
+}
+
+/// The code for one verify verdict.
+pub fn for_verify(state: VerifyState) -> u8 {
+    match state {
+        VerifyState::Verified => OK,
+        VerifyState::Warnings => WARNINGS,
+        VerifyState::NotFound => NOT_FOUND,
+        VerifyState::Mismatch | VerifyState::NotCommitted | VerifyState::Orphan => INTEGRITY,
+        VerifyState::Cancelled => CANCELLED,
+        VerifyState::Error => ERROR,
+    }
+}
+
+/// The worst of several codes, for `verify DIR`: an integrity failure outranks an error,
+/// which outranks "not found", which outranks warnings; a cancellation or signal outranks all.
+pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
+    fn rank(c: u8) -> u8 {
+        match c {
+            OK => 0,
+            WARNINGS => 1,
+            NOT_FOUND => 2,
+            INTEGRITY => 4,
+            CANCELLED | SIGHUP | SIGINT | SIGTERM => 5,
+            _ => 3,
+        }
+    }
+    codes.into_iter().max_by_key(|c| rank(*c)).unwrap_or(OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_prefers_integrity_over_errors() {
+        assert_eq!(worst([OK, WARNINGS]), WARNINGS);
+        assert_eq!(worst([WARNINGS, INTEGRITY, ERROR, OK]), INTEGRITY);
+        assert_eq!(worst([NOT_FOUND, ERROR]), ERROR);
+        assert_eq!(worst([INTEGRITY, CANCELLED]), CANCELLED);
+        assert_eq!(worst([]), OK);
+    }
+}

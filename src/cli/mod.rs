@@ -1,0 +1,154 @@
+//! The command line front end: clap arguments, thin commands over the engine, progress
+//! renderers and exit codes. No logic of its own beyond presentation.
+
+pub mod args;
+mod commands;
+pub mod exit;
+mod logging;
+pub mod output;
+pub mod render;
+pub mod signals;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::engine::Error;
+use crate::engine::config::{self, LoadedConfig};
+use crate::engine::index::Index;
+use crate::engine::state::Locations;
+use args::{Args, Command};
+
+/// What every command gets.
+pub struct Context {
+    pub config: LoadedConfig,
+    pub locations: Locations,
+    pub json: bool,
+    pub no_progress: bool,
+}
+
+impl Context {
+    /// The verify cache, when there is a state folder we can write.
+    pub fn index(&self) -> Option<Index> {
+        let state = self.locations.state.as_ref()?;
+        Index::open(state.join("index")).ok()
+    }
+
+    pub fn render_mode(&self) -> render::Mode {
+        render::Mode::choose(self.json, self.no_progress)
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let json = args.json;
+    signals::set_json(json);
+    signals::install();
+    let mut code = run(args);
+    if let Some(sig) = signals::received() {
+        output::err(&format!("lifeboat: stopped by {}", signals::name(sig)));
+        code = signals::exit_code(sig);
+    }
+    if json {
+        render::json_print(&ExitEvent {
+            event: "exit",
+            code,
+        });
+    }
+    if std::env::var_os("LIFEBOAT_IO_STATS").is_some_and(|v| v == "1") {
+        print_io_stats();
+    }
+    ExitCode::from(code)
+}
+
+#[derive(serde::Serialize)]
+struct ExitEvent {
+    event: &'static str,
+    code: u8,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorEvent {
+    event: &'static str,
+    message: String,
+}
+
+/// `LIFEBOAT_IO_STATS=1`: this process's I/O counters from /proc/self/io, for the benchmarks
+/// (one read of an archive means `rchar` close to its size).
+fn print_io_stats() {
+    if let Ok(io) = std::fs::read_to_string("/proc/self/io") {
+        let fields: Vec<String> = io
+            .lines()
+            .filter_map(|l| l.split_once(": ").map(|(k, v)| format!("{k}={v}")))
+            .collect();
+        output::err(&format!("io: {}", fields.join(" ")));
+    }
+}
+
+fn run(args: Args) -> u8 {
+    let Some(command) = args.command else {
+        fail(&Error::Usage(crate::tui::NOT_YET.into()), args.json);
+        return exit::ERROR;
+    };
+    let config = match config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            fail(&e, args.json);
+            return exit::ERROR;
+        }
+    };
+    let locations = Locations::resolve(&config.config);
+    logging::init(&locations);
+    let ctx = Context {
+        config,
+        locations,
+        json: args.json,
+        no_progress: args.no_progress,
+    };
+    match command {
+        Command::Verify(a) => commands::verify::run(&ctx, &a),
+        Command::List(a) => commands::list::run(&ctx, &a),
+        Command::Inspect(a) => commands::inspect::run(&ctx, &a),
+        Command::Status(a) => commands::status::run(&ctx, &a),
+        Command::Backup(a) => commands::backup::run(&ctx, &a),
+        Command::Recover => commands::recover::run(&ctx),
+    }
+}
+
+/// Reports an error as one line on stderr (and as an `error` event under --json).
+pub fn fail(e: &Error, json: bool) {
+    output::err(&format!(
+        "lifeboat: {}",
+        crate::engine::text::sanitize_max(&e.to_string(), 1000)
+    ));
+    if json {
+        render::json_print(&ErrorEvent {
+            event: "error",
+            message: e.to_string(),
+        });
+    }
+}
+
+/// Runs async engine work (Docker) to completion on a small runtime.
+pub fn block_on<T>(
+    f: impl std::future::Future<Output = crate::engine::Result<T>>,
+) -> crate::engine::Result<T> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(f)
+}

@@ -1,0 +1,133 @@
+//! Stopping, starting, restart policies and one-off containers. A stop's client timeout is the
+//! grace period plus the ordinary timeout, so a slow, clean shutdown is never cut short by the
+//! client; every container lifeboat creates is logged with its image.
+
+use std::time::Duration;
+
+use bollard::models::{
+    ContainerCreateBody, ContainerUpdateBody, HostConfig, RestartPolicy, RestartPolicyNameEnum,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions,
+    StopContainerOptionsBuilder,
+};
+
+use super::Docker;
+use crate::engine::error::{Error, Result};
+
+/// A container to create for a one-off job (never started by this call).
+#[derive(Debug, Clone, Default)]
+pub struct OneOff {
+    pub name: String,
+    pub image: String,
+    pub cmd: Vec<String>,
+    pub user: Option<String>,
+    /// `volume:/path[:ro]` binds.
+    pub binds: Vec<String>,
+    pub labels: Vec<(String, String)>,
+}
+
+impl Docker {
+    /// Stops `container`, waiting up to `grace` for it to exit before the engine kills it.
+    pub async fn stop(&self, container: &str, grace: Duration) -> Result<()> {
+        let secs = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+        let opts = StopContainerOptionsBuilder::default().t(secs).build();
+        match self
+            .patient(grace)
+            .stop_container(container, Some(opts))
+            .await
+        {
+            Ok(())
+            | Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(self.fail("stop", container, &e)),
+        }
+    }
+
+    pub async fn start(&self, container: &str) -> Result<()> {
+        match self
+            .api
+            .start_container(container, None::<StartContainerOptions>)
+            .await
+        {
+            Ok(())
+            | Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(self.fail("start", container, &e)),
+        }
+    }
+
+    /// Sets the restart policy (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
+    pub async fn set_restart_policy(&self, container: &str, policy: &str) -> Result<()> {
+        let (policy, retries) = match policy.split_once(':') {
+            Some((p, n)) => (p, n.parse::<i64>().ok()),
+            None => (policy, None),
+        };
+        let name = match policy {
+            "no" | "" => RestartPolicyNameEnum::NO,
+            "always" => RestartPolicyNameEnum::ALWAYS,
+            "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
+            "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
+            other => {
+                return Err(Error::Docker(format!(
+                    "docker: restart policy {other:?} is not one Docker knows"
+                )));
+            }
+        };
+        let body = ContainerUpdateBody {
+            restart_policy: Some(RestartPolicy {
+                name: Some(name),
+                maximum_retry_count: retries,
+            }),
+            ..Default::default()
+        };
+        self.api
+            .update_container(container, body)
+            .await
+            .map_err(|e| self.fail("set the restart policy of", container, &e))
+    }
+
+    /// Creates (does not start) a container, and logs the image it is created from.
+    pub async fn create(&self, spec: &OneOff) -> Result<String> {
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
+            user: spec.user.clone(),
+            labels: Some(spec.labels.iter().cloned().collect()),
+            network_disabled: Some(true),
+            host_config: Some(HostConfig {
+                binds: Some(spec.binds.clone()),
+                network_mode: Some("none".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let created = self
+            .api
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| self.fail("create", &spec.name, &e))?;
+        tracing::info!(target: "lifeboat::docker::image", container = %spec.name, image = %spec.image, id = %created.id, "created a container from an image");
+        Ok(created.id)
+    }
+
+    /// Removes a container (and its anonymous volumes), whatever its state.
+    pub async fn remove(&self, container: &str) -> Result<()> {
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.api.remove_container(container, Some(opts)).await {
+            Ok(())
+            | Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(self.fail("remove", container, &e)),
+        }
+    }
+}
