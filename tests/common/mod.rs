@@ -1,5 +1,5 @@
-//! Test helpers: archives built through the real writer (the backup engine does not exist yet),
-//! the built binary, and small file utilities. Nothing here is shipped.
+//! Test helpers: archives built through the real writer (fast and free of Docker; the backup
+//! engine has its own tests), the built binary, and small file utilities. Nothing is shipped.
 #![allow(dead_code)]
 
 pub mod backup;
