@@ -38,6 +38,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Back up the stack's components into a verified-format archive.
     Backup(BackupArgs),
+    /// Restore components from an archive: verified, staged, checked, all-or-nothing.
+    Restore(RestoreArgs),
     /// Start again the containers a killed lifeboat left stopped (for @reboot and cron).
     Recover,
 }
@@ -103,4 +105,38 @@ pub struct BackupArgs {
     /// change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RestoreArgs {
+    /// The archive to restore from.
+    #[arg(long, value_name = "FILE")]
+    pub backup_file: std::path::PathBuf,
+    /// A built-in profile name or a profile file (default: the archive's, else the config's).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// The {project} prefix of container and volume names (default: the profile's).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Restore only these components (repeatable; replaces the default set).
+    #[arg(long, visible_alias = "only", value_name = "NAME")]
+    pub component: Vec<String>,
+    /// Leave a component out (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
+    /// Also restore the configuration files (not built yet: the checklist says so).
+    #[arg(long)]
+    pub restore_config: bool,
+    /// Check everything for real (archive staged and verified, checklist), change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No typed confirmation (required without a terminal).
+    #[arg(long)]
+    pub force: bool,
+    /// Waive a waivable checklist item by its id (repeatable; see docs/runbook.md).
+    #[arg(long, value_name = "ID")]
+    pub accept: Vec<String>,
+    /// Commit the components that passed even when another fails (exit 2).
+    #[arg(long)]
+    pub keep_partial: bool,
 }

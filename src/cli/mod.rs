@@ -123,6 +123,7 @@ fn run(args: Args) -> u8 {
         Command::Inspect(a) => commands::inspect::run(&ctx, &a),
         Command::Status(a) => commands::status::run(&ctx, &a),
         Command::Backup(a) => commands::backup::run(&ctx, &a),
+        Command::Restore(a) => commands::restore::run(&ctx, &a),
         Command::Recover => commands::recover::run(&ctx),
     }
 }

@@ -21,6 +21,10 @@ pub enum ErrorKind {
     Integrity,
     /// The archive is valid but this lifeboat cannot use it (a newer format, say).
     Unsupported,
+    /// A restore refused by the compatibility check (versions, a version-1 archive).
+    Incompatible,
+    /// A restore could not put the old data back: the stack needs a person.
+    RollbackFailed,
     /// Another lifeboat holds the lock.
     Locked,
     /// The operation was cancelled by the operator.
@@ -45,6 +49,11 @@ pub enum Error {
     Integrity { path: PathBuf, reason: String },
     #[error("{}: {reason}", .path.display())]
     Unsupported { path: PathBuf, reason: String },
+    /// Refused by the compatibility check; the message says what differs and what to do.
+    #[error("{0}")]
+    Incompatible(String),
+    #[error("{0}")]
+    RollbackFailed(String),
     #[error("lock {} is held by {holder}; try again when it finishes", .path.display())]
     Locked { path: PathBuf, holder: String },
     #[error("cancelled")]
@@ -79,6 +88,8 @@ impl Error {
             Error::Integrity { .. } => ErrorKind::Integrity,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::Locked { .. } => ErrorKind::Locked,
+            Error::Incompatible(_) => ErrorKind::Incompatible,
+            Error::RollbackFailed(_) => ErrorKind::RollbackFailed,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Secret(_) => ErrorKind::Secret,
             Error::Io { .. }

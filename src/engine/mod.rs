@@ -19,6 +19,7 @@ pub mod lock;
 pub mod plan;
 pub mod progress;
 pub mod redact;
+pub mod restore;
 pub mod runs;
 pub mod secret;
 pub mod stack;

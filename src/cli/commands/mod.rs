@@ -4,5 +4,6 @@ pub mod backup;
 pub mod inspect;
 pub mod list;
 pub mod recover;
+pub mod restore;
 pub mod status;
 pub mod verify;

@@ -71,6 +71,15 @@ pub(crate) async fn persist_path(
 
 /// Collections and record counts through the v2 API, from inside the container (no port needed).
 async fn collections(ctx: &Ctx<'_>, info: &ContainerInfo) -> Option<serde_json::Value> {
+    collections_of(ctx.docker, ctx.cancel, &info.name).await
+}
+
+/// Collections and record counts of the Chroma in `container` (v2 API, asked from inside).
+pub(crate) async fn collections_of(
+    docker: &crate::engine::docker::Docker,
+    cancel: &crate::engine::progress::Cancel,
+    container: &str,
+) -> Option<serde_json::Value> {
     const SCRIPT: &str = r#"
 import json, urllib.request as u
 b = 'http://127.0.0.1:8000/api/v2/tenants/default_tenant/databases/default_database/collections'
@@ -84,17 +93,19 @@ while True:
     off += 100
 print(json.dumps(out))
 "#;
-    // A Chroma started moments ago (by `lifeboat recover`, a reboot) needs a while before its
-    // API answers: ask again for up to a minute.
+    // A Chroma started moments ago (by `lifeboat recover`, a reboot, a restore) needs a while
+    // before its API answers: ask again for up to a minute.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let req = ctx.short(ExecRequest::new(["python3", "-c", SCRIPT]));
-        if let Ok((o, out)) = ctx.docker.exec_capture(&info.name, req).await
+        let req = ExecRequest::new(["python3", "-c", SCRIPT])
+            .cancel(cancel)
+            .timeout(std::time::Duration::from_secs(120));
+        if let Ok((o, out)) = docker.exec_capture(container, req).await
             && o.success()
         {
             return serde_json::from_slice(&out).ok();
         }
-        if ctx.cancel.is_cancelled() || std::time::Instant::now() > deadline {
+        if cancel.is_cancelled() || std::time::Instant::now() > deadline {
             return None;
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -138,7 +138,7 @@ fn psql(creds: &Credentials, sql: &str) -> ExecRequest {
     with_password(r, creds)
 }
 
-fn with_password(r: ExecRequest, creds: &Credentials) -> ExecRequest {
+pub(crate) fn with_password(r: ExecRequest, creds: &Credentials) -> ExecRequest {
     match &creds.password {
         Some(p) => r.secret("PGPASSWORD", p),
         None => r,
@@ -146,7 +146,7 @@ fn with_password(r: ExecRequest, creds: &Credentials) -> ExecRequest {
 }
 
 /// A failed PostgreSQL command as one line (a refused password is a credential error).
-fn failure(c: &Component, what: &str, code: i64, stderr_line: &str) -> Error {
+pub(crate) fn failure(c: &Component, what: &str, code: i64, stderr_line: &str) -> Error {
     if stderr_line.contains("password authentication failed") {
         return Error::Secret(format!(
             "component {}: the server refused the credentials",

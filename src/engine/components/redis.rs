@@ -17,7 +17,7 @@ use crate::engine::stack::Component;
 /// How long a BGSAVE may take before the component fails.
 const SAVE_TIMEOUT: Duration = Duration::from_secs(600);
 
-fn cli(creds: &Credentials, args: &[&str]) -> ExecRequest {
+pub(crate) fn cli(creds: &Credentials, args: &[&str]) -> ExecRequest {
     let mut r = ExecRequest::new(["redis-cli", "-h", "127.0.0.1"]);
     r.cmd.extend(args.iter().map(|a| a.to_string()));
     match &creds.password {
@@ -60,7 +60,7 @@ async fn run(
     Ok(text)
 }
 
-fn field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
         .map(str::trim)

@@ -58,6 +58,23 @@ impl Docker {
 }
 
 impl Docker {
+    /// Unpacks a tar stream whose producer can fail: an error item fails the upload, so a
+    /// producer that stops half-way never leaves a short tar that looks whole.
+    pub async fn upload_fallible(
+        &self,
+        container: &str,
+        path: &str,
+        stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    ) -> Result<()> {
+        let opts = UploadToContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        self.patient(std::time::Duration::from_secs(7 * 24 * 3600))
+            .upload_to_container(container, Some(opts), bollard::body_try_stream(stream))
+            .await
+            .map_err(|e| self.fail(&format!("copy into {path} of"), container, &e))
+    }
+
     /// Copies the local file `src` into folder `dir` of `container` as `name` (owner 0:0, `mode`),
     /// streamed: the file is never held in memory.
     pub async fn upload_file(

@@ -8,9 +8,10 @@ use bollard::models::{
     ContainerCreateBody, ContainerUpdateBody, HostConfig, RestartPolicy, RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions,
-    StopContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    StartContainerOptions, StopContainerOptionsBuilder, WaitContainerOptions,
 };
+use futures_util::StreamExt;
 
 use super::Docker;
 use crate::engine::error::{Error, Result};
@@ -25,6 +26,8 @@ pub struct OneOff {
     /// `volume:/path[:ro]` binds.
     pub binds: Vec<String>,
     pub labels: Vec<(String, String)>,
+    /// Replaces the image's entrypoint (`[""]` resets it, so `cmd` runs as given).
+    pub entrypoint: Option<Vec<String>>,
 }
 
 impl Docker {
@@ -94,6 +97,7 @@ impl Docker {
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
+            entrypoint: spec.entrypoint.clone(),
             user: spec.user.clone(),
             labels: Some(spec.labels.iter().cloned().collect()),
             network_disabled: Some(true),
@@ -129,5 +133,44 @@ impl Docker {
             }) => Ok(()),
             Err(e) => Err(self.fail("remove", container, &e)),
         }
+    }
+
+    /// Runs a one-off container to its end: created, started, waited for (at most `limit`),
+    /// then removed whatever happened. Returns its exit code and the end of its output.
+    pub async fn run_oneoff(&self, spec: &OneOff, limit: Duration) -> Result<(i64, String)> {
+        self.create(spec).await?;
+        let ran = self.run_created(&spec.name, limit).await;
+        let _ = self.remove(&spec.name).await;
+        ran
+    }
+
+    async fn run_created(&self, name: &str, limit: Duration) -> Result<(i64, String)> {
+        self.start(name).await?;
+        let api = self.patient(limit);
+        let mut wait = api.wait_container(name, None::<WaitContainerOptions>);
+        let code = match tokio::time::timeout(limit, wait.next()).await {
+            Err(_) => {
+                return Err(Error::Docker(format!(
+                    "docker: one-off container {name} did not finish within {} s",
+                    limit.as_secs()
+                )));
+            }
+            Ok(Some(Ok(r))) => r.status_code,
+            // A non-zero exit comes back as an error carrying the code.
+            Ok(Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. }))) => code,
+            Ok(Some(Err(e))) => return Err(self.fail("wait for", name, &e)),
+            Ok(None) => -1,
+        };
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail("20")
+            .build();
+        let mut logs = self.api.logs(name, Some(opts));
+        let mut text = String::new();
+        while let Some(Ok(chunk)) = logs.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+        Ok((code, text))
     }
 }

@@ -1,0 +1,267 @@
+//! `lifeboat restore --backup-file FILE`: the plan and checklist (all `--dry-run` does), the
+//! typed confirmation (or `--force`), then the engine's all-or-nothing execution under the
+//! host lock, and a summary that says what was restored, rolled back and kept.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::json;
+
+use crate::cli::args::RestoreArgs;
+use crate::cli::render::{self, Session};
+use crate::cli::{Context, exit, fail, output, signals};
+use crate::engine::archive::peek;
+use crate::engine::docker::Docker;
+use crate::engine::error::{Error, ErrorKind};
+use crate::engine::lock::HostLock;
+use crate::engine::restore::{
+    self, Ctx, Item, ItemStatus, Prepared, RestoreOutcome, RestoreRequest, RestoreSelection,
+    checklist,
+};
+use crate::engine::stack;
+use crate::engine::stopped::Ledger;
+use crate::engine::text::sanitize_max;
+
+pub fn run(ctx: &Context, args: &RestoreArgs) -> u8 {
+    match restore(ctx, args) {
+        Ok(code) => code,
+        Err(e) => {
+            fail(&e, ctx.json);
+            code_for(&e)
+        }
+    }
+}
+
+fn code_for(e: &Error) -> u8 {
+    match (e.kind(), signals::received()) {
+        (ErrorKind::Cancelled, Some(sig)) => signals::exit_code(sig),
+        (ErrorKind::Incompatible, _) => exit::INCOMPATIBLE,
+        (ErrorKind::RollbackFailed, _) => exit::INTERRUPTED,
+        (kind, _) => exit::for_error(kind),
+    }
+}
+
+fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
+    if !args.backup_file.exists() {
+        return Err(Error::NotFound(args.backup_file.clone()));
+    }
+    let archived_profile = peek::read_manifest(&args.backup_file)
+        .ok()
+        .and_then(|m| m.profile);
+    let spec = args.profile.clone().or(archived_profile);
+    let profile = stack::load(spec.as_deref(), &ctx.config.config, args.project.as_deref())
+        .or_else(|e| match args.profile {
+            Some(_) => Err(e),
+            None => stack::load(None, &ctx.config.config, args.project.as_deref()),
+        })?;
+    let state = ctx.locations.require_state()?.to_path_buf();
+    let staging = ctx
+        .locations
+        .staging
+        .clone()
+        .unwrap_or_else(|| state.join("staging"));
+    if !args.dry_run && !args.force && !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "restore replaces live data and no terminal is attached to confirm it: pass --force (or --dry-run to only check)".into(),
+        ));
+    }
+    let lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat restore");
+    let _lock = match (&lock, args.dry_run) {
+        (Err(_), false) => return Err(lock.err().unwrap_or(Error::Cancelled)),
+        _ => lock.ok(),
+    };
+    let req = RestoreRequest {
+        profile: &profile,
+        archive: args.backup_file.clone(),
+        selection: RestoreSelection {
+            components: args.component.clone(),
+            skip: args.skip.clone(),
+            restore_config: args.restore_config,
+        },
+        staging,
+        state: state.clone(),
+        accept: args.accept.clone(),
+        keep_partial: args.keep_partial,
+    };
+    let id = restore::new_id();
+    let cancel = signals::token();
+    // Phase 1: stage the archive and evaluate the checklist (all a dry run does).
+    let session = Session::start(ctx.render_mode());
+    let prepared = crate::cli::block_on(async {
+        let docker = Docker::connect().await?;
+        let rctx = Ctx {
+            docker: &docker,
+            profile: &profile,
+            reporter: session.reporter(),
+            cancel: &cancel,
+            id: id.clone(),
+        };
+        restore::prepare(&rctx, &req).await
+    });
+    session.finish();
+    let mut prepared = prepared?;
+    // The staged copy goes whatever happens next.
+    let _staged = StagedDir(prepared.stage_dir.clone());
+    prepared.items.push(lock_item(ctx, _lock.is_some()));
+    checklist::apply_accept(&mut prepared.items, &req.accept).map_err(Error::Usage)?;
+    print_checklist(ctx, &prepared);
+    if let Some(b) = checklist::blocker(&prepared.items) {
+        let code = if b.compatibility {
+            exit::INCOMPATIBLE
+        } else {
+            exit::ERROR
+        };
+        output::err(&format!(
+            "lifeboat: restore refused by the checklist: {} ({}); nothing was stopped or changed",
+            b.id,
+            sanitize_max(&b.detail, 300)
+        ));
+        return Ok(code);
+    }
+    let waived = prepared
+        .items
+        .iter()
+        .any(|i| i.status == ItemStatus::Waived);
+    if args.dry_run {
+        return Ok(if waived { exit::WARNINGS } else { exit::OK });
+    }
+    confirm(args, &prepared)?;
+    // Phase 2: everything checked in staging, then the swaps.
+    let session = Session::start(ctx.render_mode());
+    let outcome = crate::cli::block_on(async {
+        let docker = Docker::connect().await?;
+        let rctx = Ctx {
+            docker: &docker,
+            profile: &profile,
+            reporter: session.reporter(),
+            cancel: &cancel,
+            id: id.clone(),
+        };
+        restore::execute(&rctx, &prepared, &Ledger::new(&state), req.keep_partial).await
+    });
+    session.finish();
+    Ok(summarize(ctx, &outcome?, waived))
+}
+
+/// Removes the staging folder when the command ends.
+struct StagedDir(std::path::PathBuf);
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lock_item(ctx: &Context, held: bool) -> Item {
+    use crate::engine::restore::Class;
+    let path = ctx.locations.lock.display().to_string();
+    if held {
+        Item::new(
+            "lock",
+            "the host lock",
+            Class::Never,
+            ItemStatus::Ok,
+            format!("{path} held by this restore"),
+        )
+    } else {
+        let holder = crate::engine::lock::read_holder(&ctx.locations.lock)
+            .map(|h| format!("{} (pid {})", h.command, h.pid))
+            .unwrap_or_else(|| "another lifeboat".into());
+        Item::new(
+            "lock",
+            "the host lock",
+            Class::Never,
+            ItemStatus::Fail,
+            format!("{path} is held by {holder}"),
+        )
+    }
+}
+
+/// The typed confirmation on a terminal: the operator types the profile name.
+fn confirm(args: &RestoreArgs, p: &Prepared) -> Result<(), Error> {
+    if args.force {
+        return Ok(());
+    }
+    let mut err = std::io::stderr();
+    let _ = writeln!(
+        err,
+        "Restore {} from {} (captured {})? The live data of these components is replaced.",
+        p.components.join(", "),
+        p.backup_name,
+        p.captured_at
+    );
+    let _ = write!(err, "Type yes to go on: ");
+    let _ = err.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    if line.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Cancelled)
+    }
+}
+
+fn print_checklist(ctx: &Context, p: &Prepared) {
+    if ctx.json {
+        render::json_print(&json!({"event": "plan", "restore": p}));
+        return;
+    }
+    output::out(&format!(
+        "Restore plan for {} (captured {}): {}",
+        p.backup_name,
+        p.captured_at,
+        p.components.join(", ")
+    ));
+    output::out("Checklist");
+    for i in &p.items {
+        let word = match i.status {
+            ItemStatus::Ok => "ok",
+            ItemStatus::Warn => "WARN",
+            ItemStatus::Fail => "FAIL",
+            ItemStatus::Waived => "WAIVED",
+        };
+        output::out(&format!(
+            "  [{word:>6}] {:<26} {}",
+            i.id,
+            sanitize_max(&i.detail, 400)
+        ));
+    }
+}
+
+fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool) -> u8 {
+    let code = if o.restored.is_empty() {
+        exit::ERROR
+    } else if !o.rolled_back.is_empty() {
+        exit::PARTIAL
+    } else if waived {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    };
+    if ctx.json {
+        render::json_print(&json!({"event": "restore", "outcome": o, "code": code}));
+    } else {
+        if !o.restored.is_empty() {
+            output::out(&format!(
+                "Restored and checked against the backup: {}",
+                o.restored.join(", ")
+            ));
+        }
+        for (n, why) in &o.rolled_back {
+            output::out(&format!("  rolled back {n}: {}", sanitize_max(why, 400)));
+        }
+        for n in &o.notes {
+            output::out(&format!("  note: {}", sanitize_max(n, 400)));
+        }
+        output::out("  no safety backup was taken (this lifeboat takes none yet)");
+    }
+    if code == exit::ERROR {
+        output::err(&format!(
+            "lifeboat: restore failed and was rolled back: {}",
+            o.rolled_back
+                .first()
+                .map(|(n, w)| format!("{n}: {w}"))
+                .unwrap_or_default()
+        ));
+    }
+    code
+}

@@ -1,0 +1,389 @@
+//! The checklist items of one component, read from the live stack: its container, versions
+//! (PostgreSQL major, the RDB the target Redis reads), image changes, where its data lives,
+//! the disk its new data needs, and the live fingerprint beside the recorded one.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::checklist::{Class, Item, ItemStatus};
+use super::live::{self, group};
+use super::oneoff::DataFolder;
+use super::prepare::{Prepared, disk_item, pg_version_item};
+use super::{Ctx, pg, redis};
+use crate::engine::components::chroma;
+use crate::engine::credentials;
+use crate::engine::docker::ContainerInfo;
+use crate::engine::stack::{Component, Kind};
+
+/// Every item of component `c`.
+pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<Item> {
+    let mut items = Vec::new();
+    let details = p.details(&c.name);
+    let fp = details.and_then(|d| d.fingerprint.as_ref());
+    if c.kind == Kind::Files || c.kind == Kind::Exec {
+        items.push(Item::new(
+            format!("kind:{}", c.name),
+            format!("{}: restore of a {} component", c.name, c.kind.as_str()),
+            Class::Never,
+            ItemStatus::Fail,
+            format!(
+                "this lifeboat does not restore {} components yet; extract {} from the staged archive by hand",
+                c.kind.as_str(),
+                c.file
+            ),
+        ).manual(format!("tar -xzf {} {}/{}", p.archive.display(), p.backup_name, c.file)));
+        return items;
+    }
+    let container = c.main_container().unwrap_or_default().to_string();
+    let info = match ctx.docker.inspect(&container).await {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            items.push(Item::new(
+                format!("container:{}", c.name),
+                format!("{}: container", c.name),
+                Class::Never,
+                ItemStatus::Fail,
+                format!("container {container} does not exist; lifeboat does not recreate it: recreate it with your compose file (e.g. `docker compose up -d --no-start <service>`), then run the restore again"),
+            ));
+            return items;
+        }
+        Err(e) => {
+            items.push(Item::new(
+                format!("container:{}", c.name),
+                format!("{}: container", c.name),
+                Class::Never,
+                ItemStatus::Fail,
+                e.to_string(),
+            ));
+            return items;
+        }
+    };
+    let running = info.running;
+    items.push(Item::new(
+        format!("container:{}", c.name),
+        format!("{}: container", c.name),
+        Class::Never,
+        if running { ItemStatus::Ok } else { ItemStatus::Fail },
+        if running {
+            format!("{container} runs")
+        } else {
+            format!("{container} is {}: start it (`docker start {container}`) so lifeboat can check the data against it", info.state)
+        },
+    ).manual(format!("docker inspect -f '{{{{.State.Status}}}}' {container}")));
+    if !running {
+        return items;
+    }
+    if let Some(item) = image_item(ctx, c, &info, details).await {
+        items.push(item);
+    }
+    match c.kind {
+        Kind::Postgres => postgres_items(ctx, p, c, &info, fp, &mut items).await,
+        Kind::Redis => redis_items(ctx, p, c, &info, fp, &mut items).await,
+        Kind::Chroma | Kind::Volume => folder_items(ctx, p, c, &info, fp, &mut items).await,
+        Kind::Files | Kind::Exec => {}
+    }
+    items
+}
+
+/// The image the container runs against the one recorded at backup time.
+async fn image_item(
+    ctx: &Ctx<'_>,
+    c: &Component,
+    info: &ContainerInfo,
+    details: Option<&crate::engine::archive::ComponentDetails>,
+) -> Option<Item> {
+    let recorded = details?.image_digest.clone()?;
+    let live = ctx
+        .docker
+        .image_digest(&info.image_id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| info.image_id.clone());
+    let id = format!("image:{}", c.name);
+    let label = format!("{}: image", c.name);
+    Some(if live == recorded {
+        Item::new(
+            id,
+            label,
+            Class::Waivable,
+            ItemStatus::Ok,
+            format!("{} as at backup time", info.image),
+        )
+    } else {
+        Item::new(id.clone(), label, Class::Waivable, ItemStatus::Fail, format!("{} changed since the backup (was {}); --accept {id} if the data is meant for the new image", info.image, short(&recorded))).compat()
+    })
+}
+
+fn short(digest: &str) -> &str {
+    let d = digest.rsplit(':').next().unwrap_or(digest);
+    &d[..d.len().min(12)]
+}
+
+async fn postgres_items(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    c: &Component,
+    info: &ContainerInfo,
+    fp: Option<&Value>,
+    items: &mut Vec<Item>,
+) {
+    let recorded_version = fp
+        .and_then(|f| f.get("server_version"))
+        .and_then(Value::as_str);
+    match pg::server_major(ctx, c, info).await {
+        Ok(major) => items.push(pg_version_item(c, major, recorded_version)),
+        Err(e) => items.push(Item::new(
+            format!("pg-version:{}", c.name),
+            format!("{}: PostgreSQL version", c.name),
+            Class::Never,
+            ItemStatus::Fail,
+            e.to_string(),
+        )),
+    }
+    let recorded = live::recorded_tables(fp);
+    let names: Vec<String> = recorded.keys().cloned().collect();
+    let id = format!("live:{}", c.name);
+    let label = format!("{}: live against the backup", c.name);
+    let live_rows = match credentials::resolve(ctx.profile, c, info) {
+        Ok(creds) => {
+            let db = creds.database.clone().unwrap_or_default();
+            live::pg_rows(ctx, c, &info.name, &creds, &db, &names).await
+        }
+        Err(e) => Err(e),
+    };
+    items.push(match live_rows {
+        Ok(rows) => {
+            let diff = live::row_differences(&recorded, &rows);
+            let total: u64 = recorded.values().sum();
+            if diff.is_empty() {
+                Item::new(
+                    id,
+                    label,
+                    Class::Advisory,
+                    ItemStatus::Ok,
+                    format!(
+                        "live matches the backup: {} tables, {} rows",
+                        recorded.len(),
+                        group(total)
+                    ),
+                )
+            } else {
+                Item::new(
+                    id,
+                    label,
+                    Class::Advisory,
+                    ItemStatus::Warn,
+                    diff.join("; "),
+                )
+            }
+        }
+        Err(e) => Item::new(
+            id,
+            label,
+            Class::Advisory,
+            ItemStatus::Warn,
+            format!("live rows unknown: {e}"),
+        ),
+    });
+    let need = ctx
+        .docker
+        .du(&info.name, "/var/lib/postgresql/data")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    items.extend(docker_disk(ctx, c, need).await);
+    let _ = p;
+}
+
+async fn redis_items(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    c: &Component,
+    info: &ContainerInfo,
+    fp: Option<&Value>,
+    items: &mut Vec<Item>,
+) {
+    let rdb = p.staged(&c.file);
+    let id = format!("redis-rdb:{}", c.name);
+    let label = format!("{}: the target Redis reads the archived RDB", c.name);
+    let rdb_version = fp
+        .and_then(|f| f.get("rdb_version"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    items.push(match redis::check_staged(ctx, info, &rdb).await {
+        Ok(()) => Item::new(
+            id,
+            label,
+            Class::Never,
+            ItemStatus::Ok,
+            format!(
+                "redis-check-rdb in {} accepts it (RDB version {rdb_version})",
+                info.name
+            ),
+        ),
+        Err(e) => Item::new(id, label, Class::Never, ItemStatus::Fail, e.to_string()).compat(),
+    });
+    let target = redis::target(ctx, c, info).await;
+    let backup_aof = fp
+        .and_then(|f| f.get("appendonly"))
+        .and_then(Value::as_bool);
+    if let Ok(t) = &target {
+        items.push(Item::new(
+            format!("redis-aof:{}", c.name),
+            format!("{}: append-only file", c.name),
+            Class::Advisory,
+            ItemStatus::Ok,
+            format!(
+                "live appendonly {}, backup {}{}",
+                if t.appendonly { "yes" } else { "no" },
+                match backup_aof { Some(true) => "yes", Some(false) => "no", None => "?" },
+                if t.appendonly { ": the RDB is also installed as the AOF's base, so Redis loads the backup's keys" } else { "" }
+            ),
+        ));
+        let id = format!("live:{}", c.name);
+        let label = format!("{}: live against the backup", c.name);
+        let rec = fp
+            .and_then(|f| f.get("keys"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        items.push(match live::redis_keys(ctx, &info.name, &t.creds).await {
+            Ok((keys, _)) if keys == rec => Item::new(
+                id,
+                label,
+                Class::Advisory,
+                ItemStatus::Ok,
+                format!("live {} keys, backup {}", group(keys), group(rec)),
+            ),
+            Ok((keys, _)) => Item::new(
+                id,
+                label,
+                Class::Advisory,
+                ItemStatus::Warn,
+                format!("live {} keys, backup {}", group(keys), group(rec)),
+            ),
+            Err(e) => Item::new(
+                id,
+                label,
+                Class::Advisory,
+                ItemStatus::Warn,
+                format!("live keys unknown: {e}"),
+            ),
+        });
+    } else if let Err(e) = target {
+        items.push(Item::new(
+            format!("redis-aof:{}", c.name),
+            format!("{}: append-only file", c.name),
+            Class::Never,
+            ItemStatus::Fail,
+            e.to_string(),
+        ));
+    }
+    items.push(data_item(
+        c,
+        info,
+        c.data_path.as_deref().unwrap_or("/data"),
+    ));
+    let need = std::fs::metadata(&rdb).map(|m| m.len() * 2).unwrap_or(0);
+    items.extend(docker_disk(ctx, c, need).await);
+}
+
+async fn folder_items(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    c: &Component,
+    info: &ContainerInfo,
+    fp: Option<&Value>,
+    items: &mut Vec<Item>,
+) {
+    let recorded_path = p.details(&c.name).and_then(|d| d.data_path.clone());
+    let live_path = if c.kind == Kind::Chroma {
+        chroma::persist_path(ctx.docker, c, info).await.ok()
+    } else {
+        c.data_path.clone()
+    };
+    let path = live_path
+        .clone()
+        .or(recorded_path.clone())
+        .unwrap_or_default();
+    if c.kind == Kind::Chroma {
+        let id = format!("persist-path:{}", c.name);
+        let label = format!("{}: persist path", c.name);
+        items.push(match (&recorded_path, &live_path) {
+            (Some(r), Some(l)) if r.trim_end_matches('/') == l.trim_end_matches('/') => Item::new(id, label, Class::Waivable, ItemStatus::Ok, format!("{l} as at backup time")),
+            (r, l) => Item::new(id.clone(), label, Class::Waivable, ItemStatus::Fail, format!("backup {}, live {}: the data would land where Chroma may not read it (--accept {id})", r.as_deref().unwrap_or("?"), l.as_deref().unwrap_or("not found"))).compat(),
+        });
+        let id = format!("live:{}", c.name);
+        let label = format!("{}: live against the backup", c.name);
+        let rec = fp
+            .and_then(|f| f.get("collections"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        items.push(match live::chroma_collections(ctx, &info.name).await {
+            Some(live) if live == rec => Item::new(
+                id,
+                label,
+                Class::Advisory,
+                ItemStatus::Ok,
+                format!("live matches the backup: {live}"),
+            ),
+            Some(live) => Item::new(
+                id,
+                label,
+                Class::Advisory,
+                ItemStatus::Warn,
+                format!("live {live}, backup {rec}"),
+            ),
+            None => Item::new(
+                id,
+                label,
+                Class::Advisory,
+                ItemStatus::Warn,
+                "live collections unknown (the v2 API did not answer)",
+            ),
+        });
+    }
+    items.push(data_item(c, info, &path));
+    let need = fp
+        .and_then(|f| f.get("bytes"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    items.extend(docker_disk(ctx, c, need).await);
+}
+
+/// The data folder must be on a volume or bind mount for the swap.
+fn data_item(c: &Component, info: &ContainerInfo, path: &str) -> Item {
+    let id = format!("data:{}", c.name);
+    let label = format!("{}: data folder", c.name);
+    match DataFolder::of(info, path) {
+        Ok(_) => Item::new(
+            id,
+            label,
+            Class::Never,
+            ItemStatus::Ok,
+            format!(
+                "{path} of {} is on a mount: swapped by rename, old data kept until commit",
+                info.name
+            ),
+        ),
+        Err(e) => Item::new(id, label, Class::Never, ItemStatus::Fail, e.to_string()),
+    }
+}
+
+/// The new data beside the old needs room on Docker's filesystem.
+async fn docker_disk(ctx: &Ctx<'_>, c: &Component, need: u64) -> Option<Item> {
+    let root = ctx.docker.root_dir().await?;
+    let mut item = disk_item(
+        &format!("disk:{}", c.name),
+        &format!("{}'s new data beside the old", c.name),
+        Path::new(&root),
+        need,
+    );
+    item.detail = format!(
+        "Docker's filesystem ({}); the old data is kept until the restore commits",
+        item.detail
+    );
+    Some(item)
+}

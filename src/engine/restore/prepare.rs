@@ -1,0 +1,309 @@
+//! The restore plan: the archive read once, hashed and extracted into a private staging folder
+//! (the bytes restored are the bytes verified), then the checklist evaluated for real against
+//! the live stack. Nothing here stops or changes anything; `--dry-run` ends here.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::checklist::{Class, Item, ItemStatus};
+use super::{Ctx, RestoreRequest, pg, select};
+use crate::engine::archive::reader::{self, ReadOptions, SidecarPolicy};
+use crate::engine::archive::{ComponentDetails, Manifest, commit, peek};
+use crate::engine::error::{Error, Result};
+use crate::engine::plan::fs_space;
+use crate::engine::stack::{Component, Kind};
+
+/// A staged, checked restore waiting to run.
+#[derive(Debug, Serialize)]
+pub struct Prepared {
+    pub id: String,
+    pub archive: PathBuf,
+    /// SHA-256 of the archive as read into staging: the restore's identity of the archive.
+    pub sha256: String,
+    pub backup_name: String,
+    pub captured_at: String,
+    #[serde(skip)]
+    pub manifest: Manifest,
+    pub components: Vec<String>,
+    #[serde(skip)]
+    pub selected: Vec<Component>,
+    /// Where the archive's files were extracted (removed when the restore ends).
+    pub stage_dir: PathBuf,
+    pub items: Vec<Item>,
+}
+
+impl Prepared {
+    pub fn details(&self, c: &str) -> Option<&ComponentDetails> {
+        self.manifest.details().get(c)
+    }
+
+    /// A staged file of the archive.
+    pub fn staged(&self, rel: &str) -> PathBuf {
+        self.stage_dir.join(rel)
+    }
+}
+
+/// The manual restore commands of the runbook, for an archive lifeboat will not restore.
+fn manual_commands(archive: &Path, name: &str) -> String {
+    let a = archive.display();
+    format!(
+        "restore it by hand: sha256sum -c {a}.sha256 && tar -xzf {a} -C /tmp; then \
+         gunzip -c /tmp/{name}/postgres.sql.gz | docker exec -i <postgres container> psql -X -v ON_ERROR_STOP=1 -U <user> -d <db>; \
+         docker stop <redis container> && docker cp /tmp/{name}/redis-dump.rdb <redis container>:/data/dump.rdb && docker start <redis container>; \
+         docker stop <chroma container> && docker run --rm -v <chroma volume>:/data -v /tmp/{name}:/b <chroma image> tar -xzf /b/chromadb.tar.gz -C /data (docs/runbook.md)"
+    )
+}
+
+/// Reads and stages the archive, then evaluates the checklist. `Err` only for what ends the
+/// restore before a plan exists (a damaged archive, a version-1 archive, a bad selection).
+pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared> {
+    let peeked = peek::read_manifest(&req.archive)?;
+    if peeked.is_v1() {
+        return Err(Error::Incompatible(format!(
+            "{}: a version-1 (T.A.R.S. script) archive: lifeboat restores only archives it wrote, with their fingerprints; {}",
+            req.archive.display(),
+            manual_commands(&req.archive, &peeked.backup_name)
+        )));
+    }
+    let selected = select(req.profile, &peeked, &req.selection)?;
+    let mut items = Vec::new();
+    let need: u64 = peeked.details().values().map(|d| d.size).sum::<u64>() + (1 << 20);
+    let staging_disk = disk_item("disk:staging", "staging", &req.staging, need);
+    let room = staging_disk.status != ItemStatus::Fail;
+    items.push(staging_disk);
+    let stage_dir = req.staging.join(format!("restore-{}", ctx.id));
+    if !room {
+        return Ok(Prepared {
+            id: ctx.id.clone(),
+            archive: req.archive.clone(),
+            sha256: String::new(),
+            backup_name: peeked.backup_name.clone(),
+            captured_at: peeked.timestamp.clone(),
+            components: selected.iter().map(|c| c.name.clone()).collect(),
+            selected,
+            manifest: peeked,
+            stage_dir,
+            items,
+        });
+    }
+    commit::create_dir_private(&req.staging)?;
+    commit::create_dir_private(&stage_dir)?;
+    let opts = ReadOptions {
+        sidecar: SidecarPolicy::Required,
+        stage_into: Some(stage_dir.clone()),
+        inner_tars: true,
+    };
+    let read =
+        tokio::task::block_in_place(|| reader::read(&req.archive, &opts, ctx.reporter, ctx.cancel));
+    let report = match read {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&stage_dir);
+            return Err(e);
+        }
+    };
+    let manifest = report.manifest.clone().unwrap_or(peeked);
+    let sha256 = hex::encode(report.sha256);
+    items.insert(
+        0,
+        Item::new(
+            "checksums",
+            "archive and component checksums",
+            Class::Never,
+            ItemStatus::Ok,
+            format!(
+                "sidecar and {} component hashes match (SHA-256 {}…), staged in {}",
+                manifest.checksums.len(),
+                &sha256[..12],
+                stage_dir.display()
+            ),
+        )
+        .manual(format!("sha256sum -c {}.sha256", req.archive.display())),
+    );
+    items.insert(
+        1,
+        Item::new(
+            "format",
+            "manifest format",
+            Class::Never,
+            ItemStatus::Ok,
+            format!("format {}", manifest.format()),
+        ),
+    );
+    let prepared = Prepared {
+        id: ctx.id.clone(),
+        archive: req.archive.clone(),
+        sha256,
+        backup_name: manifest.backup_name.clone(),
+        captured_at: manifest.timestamp.clone(),
+        components: selected.iter().map(|c| c.name.clone()).collect(),
+        selected,
+        manifest,
+        stage_dir,
+        items,
+    };
+    let mut items = prepared.items.clone();
+    for c in &prepared.selected {
+        items.extend(super::plan_items::component_items(ctx, &prepared, c).await);
+    }
+    items.extend(general_items(req, &prepared));
+    Ok(Prepared { items, ..prepared })
+}
+
+/// Free space on the filesystem of `path` against `need` bytes.
+pub fn disk_item(id: &str, what: &str, path: &Path, need: u64) -> Item {
+    let human = |b| humansize::format_size(b, humansize::BINARY);
+    match fs_space(path) {
+        Some((free, _, _)) if free < need => Item::new(
+            id,
+            format!("disk for {what}"),
+            Class::Waivable,
+            ItemStatus::Fail,
+            format!(
+                "{}: needs {}, {} free",
+                path.display(),
+                human(need),
+                human(free)
+            ),
+        )
+        .manual(format!("df -h {}", path.display())),
+        Some((free, _, _)) => Item::new(
+            id,
+            format!("disk for {what}"),
+            Class::Waivable,
+            ItemStatus::Ok,
+            format!(
+                "{}: needs {}, {} free",
+                path.display(),
+                human(need),
+                human(free)
+            ),
+        ),
+        None => Item::new(
+            id,
+            format!("disk for {what}"),
+            Class::Waivable,
+            ItemStatus::Warn,
+            format!("{}: free space unknown", path.display()),
+        ),
+    }
+}
+
+/// Items about the restore as a whole: data-loss window, capture spread, origin, safety.
+fn general_items(req: &RestoreRequest<'_>, p: &Prepared) -> Vec<Item> {
+    let mut items = Vec::new();
+    let names = p.components.join(", ");
+    let age = p
+        .manifest
+        .instant()
+        .map(|t| {
+            format!(
+                " ({} ago)",
+                crate::engine::catalog::age(jiff::Timestamp::now(), t)
+            )
+        })
+        .unwrap_or_default();
+    items.push(Item::new(
+        "data-loss-window",
+        "data-loss window",
+        Class::Advisory,
+        ItemStatus::Warn,
+        format!(
+            "changes to {names} since {}{age} are discarded",
+            p.captured_at
+        ),
+    ));
+    items.push(Item::new(
+        "safety-backup",
+        "safety backup",
+        Class::Advisory,
+        ItemStatus::Warn,
+        "this lifeboat takes no safety backup yet: the replaced data is kept only until the restore commits (take a `lifeboat backup` first if you may want it back)",
+    ).manual("lifeboat backup --profile ".to_string() + &req.profile.name));
+    let times: Vec<jiff::Timestamp> = p
+        .components
+        .iter()
+        .filter_map(|c| p.details(c)?.captured_at.as_deref()?.parse().ok())
+        .collect();
+    if let (Some(min), Some(max)) = (times.iter().min(), times.iter().max()) {
+        let spread = max.as_second() - min.as_second();
+        items.push(Item::new(
+            "capture-spread",
+            "capture times of the selected components",
+            Class::Advisory,
+            if spread > 300 {
+                ItemStatus::Warn
+            } else {
+                ItemStatus::Ok
+            },
+            format!("captured within {spread} s of each other"),
+        ));
+    }
+    let host = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
+    let other_host = !p.manifest.host.is_empty() && p.manifest.host != host;
+    let other_profile = p
+        .manifest
+        .profile
+        .as_deref()
+        .is_some_and(|pr| pr != req.profile.name);
+    items.push(Item::new(
+        "origin",
+        "archive origin",
+        Class::Advisory,
+        if other_host || other_profile {
+            ItemStatus::Warn
+        } else {
+            ItemStatus::Ok
+        },
+        format!(
+            "made on host {} with profile {}{}",
+            p.manifest.host,
+            p.manifest.profile.as_deref().unwrap_or("?"),
+            if other_host || other_profile {
+                " (not this host or profile)"
+            } else {
+                ""
+            }
+        ),
+    ));
+    items
+}
+
+/// The postgres server major versions: live against the backup's.
+pub fn pg_version_item(c: &Component, live_major: u32, recorded: Option<&str>) -> Item {
+    let id = format!("pg-version:{}", c.name);
+    let label = format!("{}: PostgreSQL version", c.name);
+    let Some(rec) = recorded.and_then(pg::major) else {
+        return Item::new(
+            id,
+            label,
+            Class::Advisory,
+            ItemStatus::Warn,
+            "the backup did not record a server version",
+        );
+    };
+    if live_major < rec {
+        Item::new(id, label, Class::Never, ItemStatus::Fail, format!("the target runs PostgreSQL {live_major}, older than the backup's {rec}: a newer dump may not load"))
+            .compat()
+    } else if live_major > rec {
+        Item::new(id, label, Class::Waivable, ItemStatus::Fail, format!("the target runs PostgreSQL {live_major}, newer than the backup's {rec} (usually fine: --accept pg-version:{})", c.name))
+            .compat()
+    } else {
+        Item::new(
+            id,
+            label,
+            Class::Never,
+            ItemStatus::Ok,
+            format!("PostgreSQL {live_major} on both"),
+        )
+    }
+}
+
+/// Kinds that restore by swapping a stopped container's data folder.
+pub fn swaps_folder(kind: Kind) -> bool {
+    matches!(kind, Kind::Redis | Kind::Chroma | Kind::Volume)
+}

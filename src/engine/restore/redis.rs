@@ -1,0 +1,229 @@
+//! Redis restore, AOF-aware: the staged RDB is proven with the target's own `redis-check-rdb`
+//! (a newer RDB than the target reads is refused there), Redis is stopped first (it rewrites
+//! its files on shutdown), and with `appendonly yes` the RDB is also installed as the AOF's
+//! base, so Redis never starts on an empty dataset (redis#12098).
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures_util::Stream;
+
+use super::Ctx;
+use super::oneoff::DataFolder;
+use crate::engine::components::redis as capture;
+use crate::engine::credentials::{self, Credentials};
+use crate::engine::docker::{ContainerInfo, ExecRequest};
+use crate::engine::error::{Error, Result};
+use crate::engine::stack::Component;
+
+/// The target server's persistence settings, read before it stops.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub creds: Credentials,
+    pub version: String,
+    pub dir: String,
+    pub dbfilename: String,
+    pub appendonly: bool,
+    pub appenddirname: String,
+    pub appendfilename: String,
+}
+
+/// Asks the running server for its version and persistence settings.
+pub async fn target(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Result<Target> {
+    let creds = credentials::resolve(ctx.profile, c, info)?;
+    let ask = |args: Vec<&'static str>| {
+        let creds = creds.clone();
+        async move {
+            let (o, out) = ctx
+                .docker
+                .exec_capture(&info.name, ctx.short(capture::cli(&creds, &args)))
+                .await?;
+            let text = String::from_utf8_lossy(&out).trim().to_string();
+            if !o.success() || text.starts_with("NOAUTH") || text.starts_with("ERR") {
+                return Err(Error::Other(format!(
+                    "component {}: redis-cli {} failed: {}",
+                    c.name,
+                    args.join(" "),
+                    text.lines().next().unwrap_or(o.stderr_line())
+                )));
+            }
+            Ok(text)
+        }
+    };
+    let server = ask(vec!["INFO", "server"]).await?;
+    let get = |text: String| text.lines().nth(1).unwrap_or("").to_string();
+    Ok(Target {
+        version: capture::field(&server, "redis_version")
+            .unwrap_or("")
+            .to_string(),
+        dir: get(ask(vec!["CONFIG", "GET", "dir"]).await?),
+        dbfilename: get(ask(vec!["CONFIG", "GET", "dbfilename"]).await?),
+        appendonly: get(ask(vec!["CONFIG", "GET", "appendonly"]).await?) == "yes",
+        appenddirname: get(ask(vec!["CONFIG", "GET", "appenddirname"]).await?),
+        appendfilename: get(ask(vec!["CONFIG", "GET", "appendfilename"]).await?),
+        creds,
+    })
+}
+
+/// Runs the target's `redis-check-rdb` on the staged RDB. `Err` carries its last line: an RDB
+/// the target cannot read (a newer RDB version) fails here, before anything stops.
+pub async fn check_staged(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
+    let name = format!("lifeboat-restore-{}.rdb", ctx.id);
+    ctx.docker
+        .upload_file(&info.name, "/tmp", &name, rdb, 0o644)
+        .await?;
+    let path = format!("/tmp/{name}");
+    let checked = ctx
+        .docker
+        .exec_capture(
+            &info.name,
+            ctx.short(ExecRequest::new(["redis-check-rdb", &path])),
+        )
+        .await;
+    let _ = ctx
+        .docker
+        .exec_capture(
+            &info.name,
+            ctx.short(ExecRequest::new(["rm", "-f", &path]).user("root")),
+        )
+        .await;
+    let (o, out) = checked?;
+    let text = String::from_utf8_lossy(&out).to_string() + &o.stderr;
+    if o.success() && text.contains("RDB looks OK") {
+        return Ok(());
+    }
+    let why = text
+        .lines()
+        .find(|l| l.contains("Can't handle RDB format") || l.contains("version"))
+        .or_else(|| text.lines().rev().find(|l| !l.trim().is_empty()))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Err(Error::Incompatible(format!(
+        "redis-check-rdb in {} refuses the archived RDB: {why}",
+        info.name
+    )))
+}
+
+/// The tar uploaded beside the old data: the RDB under its configured name and, with AOF on,
+/// as the AOF's base (Redis 7 multi-part AOF: base file plus manifest; older: the RDB-preamble
+/// AOF file itself).
+pub fn upload_stream(
+    rdb: PathBuf,
+    t: &Target,
+    id: &str,
+) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    let new = DataFolder::new_dir(id);
+    let dbfilename = t.dbfilename.clone();
+    let aof = t.appendonly.then(|| {
+        let major: u32 = t
+            .version
+            .split('.')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if major >= 7 {
+            (Some(t.appenddirname.clone()), t.appendfilename.clone())
+        } else {
+            (None, t.appendfilename.clone())
+        }
+    });
+    super::volume::tar_stream(move |b| {
+        let mut dir = tar::Header::new_gnu();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_mode(0o755);
+        dir.set_size(0);
+        b.append_data(&mut dir, &new, std::io::empty())?;
+        let file = |mode: u32, size: u64| {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(mode);
+            h.set_size(size);
+            h
+        };
+        let size = std::fs::metadata(&rdb)?.len();
+        let open = || std::fs::File::open(&rdb);
+        b.append_data(
+            &mut file(0o644, size),
+            format!("{new}/{dbfilename}"),
+            open()?,
+        )?;
+        match aof {
+            Some((Some(dirname), aof)) => {
+                let mut d = tar::Header::new_gnu();
+                d.set_entry_type(tar::EntryType::Directory);
+                d.set_mode(0o755);
+                d.set_size(0);
+                b.append_data(&mut d, format!("{new}/{dirname}"), std::io::empty())?;
+                let base = format!("{aof}.1.base.rdb");
+                b.append_data(
+                    &mut file(0o644, size),
+                    format!("{new}/{dirname}/{base}"),
+                    open()?,
+                )?;
+                let m = format!("file {base} seq 1 type b\n").into_bytes();
+                let name = format!("{new}/{dirname}/{aof}.manifest");
+                b.append_data(&mut file(0o644, m.len() as u64), name, &m[..])?;
+            }
+            Some((None, aof_file)) => {
+                b.append_data(&mut file(0o644, size), format!("{new}/{aof_file}"), open()?)?;
+            }
+            None => {}
+        }
+        Ok(())
+    })
+}
+
+/// Waits until the restarted server answers and has finished loading.
+pub async fn wait_loaded(ctx: &Ctx<'_>, container: &str, creds: &Credentials) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let req = ctx.short(capture::cli(creds, &["INFO", "persistence"]));
+        if let Ok((o, out)) = ctx.docker.exec_capture(container, req).await {
+            let text = String::from_utf8_lossy(&out).to_string();
+            if o.success() && capture::field(&text, "loading") == Some("0") {
+                return Ok(());
+            }
+        }
+        if ctx.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(Error::Other(format!(
+                "{container} did not finish loading its data within 120 s after the restore"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+/// Keys without a TTL must match the backup; keys with one may only have expired since.
+pub fn compare_keys(fp: Option<&serde_json::Value>, live: (u64, u64)) -> Result<(), String> {
+    let get = |k: &str| fp.and_then(|f| f.get(k)).and_then(|v| v.as_u64());
+    let (Some(keys), Some(expires)) = (get("keys"), get("expires")) else {
+        return Ok(());
+    };
+    let (live_keys, live_expires) = live;
+    let persistent = keys.saturating_sub(expires);
+    let live_persistent = live_keys.saturating_sub(live_expires);
+    if live_persistent != persistent || live_expires > expires {
+        return Err(format!(
+            "live {live_keys} keys ({live_expires} with a TTL), backup {keys} ({expires} with a TTL)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_with_a_ttl_may_expire_but_never_grow() {
+        let fp = serde_json::json!({"keys": 100, "expires": 10});
+        assert!(compare_keys(Some(&fp), (100, 10)).is_ok());
+        assert!(compare_keys(Some(&fp), (95, 5)).is_ok());
+        assert!(compare_keys(Some(&fp), (0, 0)).is_err());
+        assert!(compare_keys(Some(&fp), (101, 11)).is_err());
+        assert!(compare_keys(Some(&fp), (99, 10)).is_err());
+    }
+}

@@ -1,0 +1,370 @@
+//! Executing a prepared restore in DESIGN.md section 5's order: every component checked in
+//! staging while the stack still runs (the SQL load into a scratch database, the RDB against
+//! the target), then dependents stopped once, then per component stop → swap keeping the old
+//! data → start → fingerprint checks. All-or-nothing by default: the old data of every swapped
+//! component is kept until the last one passes, and any failure puts them all back.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::oneoff::DataFolder;
+use super::prepare::Prepared;
+use super::{Ctx, live, pg, redis, volume};
+use crate::engine::error::{Error, Result};
+use crate::engine::progress::{Event, StepOutcome};
+use crate::engine::stack::{Component, Kind};
+use crate::engine::stopped::Ledger;
+
+/// What a restore did.
+#[derive(Debug, Default, Serialize)]
+pub struct RestoreOutcome {
+    pub restore_id: String,
+    /// Components swapped, checked and committed.
+    pub restored: Vec<String>,
+    /// Components put back as they were, with why.
+    pub rolled_back: Vec<(String, String)>,
+    /// Things the operator should know (roles created without a password, ...).
+    pub notes: Vec<String>,
+}
+
+enum Unit {
+    Pg(pg::Staged),
+    Redis(redis::Target, DataFolder),
+    Folder(DataFolder),
+}
+
+struct Planned<'p> {
+    c: &'p Component,
+    unit: Unit,
+    swapped: bool,
+}
+
+/// Runs `p`. `Err` when nothing was changed (a staging check failed, with nothing stopped) or
+/// a rollback failed ([`Error::RollbackFailed`]); otherwise the outcome says what was restored
+/// and what was rolled back.
+pub async fn execute(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    ledger: &Ledger,
+    keep_partial: bool,
+) -> Result<RestoreOutcome> {
+    let mut out = RestoreOutcome {
+        restore_id: ctx.id.clone(),
+        ..Default::default()
+    };
+    let mut units = Vec::new();
+    for c in &p.selected {
+        match stage_unit(ctx, p, c, &mut out).await {
+            Ok(unit) => units.push(Planned {
+                c,
+                unit,
+                swapped: false,
+            }),
+            Err(e) => {
+                discard(ctx, &units).await;
+                return Err(nothing_stopped(e));
+            }
+        }
+    }
+    if ctx.cancel.is_cancelled() {
+        discard(ctx, &units).await;
+        return Err(Error::Cancelled);
+    }
+    let dependents = match stop_dependents(ctx, p, ledger).await {
+        Ok(d) => d,
+        Err(e) => {
+            discard(ctx, &units).await;
+            return Err(nothing_stopped(e));
+        }
+    };
+    let mut failure: Option<String> = None;
+    for unit in units.iter_mut() {
+        // A signal before a swap ends the restore; one during a swap lets it finish first.
+        if ctx.cancel.is_cancelled() {
+            failure = Some("cancelled".into());
+            break;
+        }
+        let c = unit.c;
+        let step = format!("swap:{}", c.name);
+        ctx.reporter.event(Event::StepStarted {
+            step: step.clone(),
+            label: format!("{}: swap in the restored data", c.name),
+            total: None,
+        });
+        let swapped = swap_unit(ctx, p, ledger, unit).await;
+        ctx.reporter.event(Event::StepFinished {
+            step,
+            outcome: if swapped.is_ok() {
+                StepOutcome::Ok
+            } else {
+                StepOutcome::Failed
+            },
+            detail: swapped.as_ref().err().map(|e| e.to_string()),
+        });
+        if let Err(e) = swapped {
+            let reason = e.to_string();
+            rollback_unit(ctx, ledger, unit).await.map_err(|r| {
+                Error::RollbackFailed(format!(
+                    "{}: {reason}; putting the old data back failed too: {r}",
+                    c.name
+                ))
+            })?;
+            out.rolled_back.push((c.name.clone(), reason.clone()));
+            if !keep_partial {
+                failure = Some(reason);
+                break;
+            }
+        }
+    }
+    if let Some(reason) = &failure {
+        for u in units.iter_mut().rev().filter(|u| u.swapped) {
+            rollback_unit(ctx, ledger, u).await.map_err(|r| {
+                Error::RollbackFailed(format!(
+                    "{}: putting the old data back failed: {r} (the restore failed first: {reason})",
+                    u.c.name
+                ))
+            })?;
+            out.rolled_back
+                .push((u.c.name.clone(), format!("rolled back: {reason}")));
+        }
+    }
+    for u in units.iter().filter(|u| u.swapped) {
+        if let Err(e) = commit_unit(ctx, u).await {
+            out.notes.push(format!(
+                "{}: restored, but the old data kept aside could not be removed: {e}",
+                u.c.name
+            ));
+        }
+        out.restored.push(u.c.name.clone());
+    }
+    discard(ctx, &units).await;
+    for name in dependents.iter().rev() {
+        if let Ok(Some(note)) = ledger.release(ctx.docker, name).await {
+            out.notes.push(note);
+        }
+    }
+    if failure.as_deref() == Some("cancelled") {
+        return Err(Error::Cancelled);
+    }
+    Ok(out)
+}
+
+fn nothing_stopped(e: Error) -> Error {
+    match e {
+        Error::Cancelled => Error::Cancelled,
+        Error::Incompatible(m) => Error::Incompatible(m),
+        e => Error::Other(format!("{e}; nothing was stopped or changed")),
+    }
+}
+
+async fn stage_unit(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    c: &Component,
+    out: &mut RestoreOutcome,
+) -> Result<Unit> {
+    let container = c.main_container().unwrap_or_default();
+    let info = ctx.docker.inspect_required(container).await?;
+    let details = p.details(&c.name);
+    let fp = details.and_then(|d| d.fingerprint.as_ref());
+    Ok(match c.kind {
+        Kind::Postgres => {
+            let globals = p.staged("postgres-globals.sql");
+            let globals = globals.is_file().then_some(globals);
+            let s = pg::stage(ctx, c, &info, fp, &p.staged(&c.file), globals.as_deref()).await?;
+            for r in &s.roles_created {
+                out.notes.push(format!(
+                    "{}: role {r} was missing and was created without a password: set one with ALTER ROLE if it logs in",
+                    c.name
+                ));
+            }
+            Unit::Pg(s)
+        }
+        Kind::Redis => {
+            redis::check_staged(ctx, &info, &p.staged(&c.file)).await?;
+            let t = redis::target(ctx, c, &info).await?;
+            let folder = DataFolder::of(&info, &t.dir)?;
+            Unit::Redis(t, folder)
+        }
+        Kind::Chroma | Kind::Volume => {
+            let path = match c.kind {
+                Kind::Chroma => {
+                    crate::engine::components::chroma::persist_path(ctx.docker, c, &info).await?
+                }
+                _ => c.data_path.clone().unwrap_or_default(),
+            };
+            Unit::Folder(DataFolder::of(&info, &path)?)
+        }
+        Kind::Files | Kind::Exec => {
+            return Err(Error::Other(format!(
+                "{}: this lifeboat does not restore {} components yet",
+                c.name,
+                c.kind.as_str()
+            )));
+        }
+    })
+}
+
+/// Stops every dependent of the selected components once, recorded in stopped.json.
+async fn stop_dependents(ctx: &Ctx<'_>, p: &Prepared, ledger: &Ledger) -> Result<Vec<String>> {
+    let mut held = Vec::new();
+    for c in &p.selected {
+        for name in &c.dependents {
+            if held.contains(name) {
+                continue;
+            }
+            let Some(info) = ctx.docker.inspect(name).await? else {
+                continue;
+            };
+            if !info.running {
+                continue;
+            }
+            let grace = Duration::from_secs(c.stop_timeout);
+            if let Err(e) = ledger
+                .hold(ctx.docker, name, grace, &format!("restore {}", ctx.id))
+                .await
+            {
+                for h in held.iter().rev() {
+                    let _ = ledger.release(ctx.docker, h).await;
+                }
+                return Err(e);
+            }
+            held.push(name.clone());
+        }
+    }
+    Ok(held)
+}
+
+async fn swap_unit(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    ledger: &Ledger,
+    u: &mut Planned<'_>,
+) -> Result<()> {
+    let c = u.c;
+    let fp = p.details(&c.name).and_then(|d| d.fingerprint.as_ref());
+    match &u.unit {
+        Unit::Pg(s) => {
+            pg::swap(ctx, c, s).await?;
+            u.swapped = true;
+            pg::check(ctx, c, s, fp).await
+        }
+        Unit::Redis(t, folder) => {
+            let stream = redis::upload_stream(p.staged(&c.file), t, &ctx.id);
+            swap_folder(ctx, ledger, c, folder, stream, true, None).await?;
+            u.swapped = true;
+            redis::wait_loaded(ctx, &folder.container, &t.creds).await?;
+            let keys = live::redis_keys(ctx, &folder.container, &t.creds).await?;
+            redis::compare_keys(fp, keys).map_err(|d| {
+                Error::Other(format!(
+                    "{}: after the restore Redis does not hold what the backup recorded: {d}",
+                    c.name
+                ))
+            })
+        }
+        Unit::Folder(folder) => {
+            let details = p.details(&c.name);
+            let root =
+                details.and_then(|d| Some((d.root_owner.as_deref()?, d.root_mode.as_deref()?)));
+            let stream = volume::component_stream(p.staged(&c.file), &ctx.id);
+            swap_folder(ctx, ledger, c, folder, stream, false, root).await?;
+            u.swapped = true;
+            if c.kind == Kind::Chroma {
+                let rec = fp.and_then(|f| f.get("collections")).cloned();
+                let live = live::chroma_collections(ctx, &folder.container).await;
+                if rec.is_some() && rec != live {
+                    return Err(Error::Other(format!(
+                        "{}: after the restore Chroma answers {} instead of the recorded {}",
+                        c.name,
+                        live.map(|v| v.to_string())
+                            .unwrap_or_else(|| "nothing".into()),
+                        rec.unwrap_or_default()
+                    )));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Stop → upload beside the old data → swap → start.
+async fn swap_folder(
+    ctx: &Ctx<'_>,
+    ledger: &Ledger,
+    c: &Component,
+    folder: &DataFolder,
+    stream: impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+    chown: bool,
+    root: Option<(&str, &str)>,
+) -> Result<()> {
+    let grace = Duration::from_secs(c.stop_timeout);
+    for name in &c.containers {
+        ledger
+            .hold(ctx.docker, name, grace, &format!("restore {}", ctx.id))
+            .await?;
+    }
+    let swapped = async {
+        folder.upload_new(ctx.docker, stream).await?;
+        folder.swap(ctx.docker, &ctx.id, chown, root).await
+    }
+    .await;
+    if let Err(e) = swapped {
+        // Whatever the upload left beside the old data goes; the old data never moved, or the
+        // swap script put nothing in its place.
+        let _ = folder.rollback(ctx.docker, &ctx.id).await;
+        let _ = folder.commit(ctx.docker, &ctx.id).await;
+        for name in c.containers.iter().rev() {
+            let _ = ledger.release(ctx.docker, name).await;
+        }
+        return Err(e);
+    }
+    for name in c.containers.iter().rev() {
+        if let Some(note) = ledger.release(ctx.docker, name).await? {
+            return Err(Error::Other(note));
+        }
+    }
+    Ok(())
+}
+
+async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> Result<()> {
+    if !u.swapped {
+        return Ok(());
+    }
+    let c = u.c;
+    match &u.unit {
+        Unit::Pg(s) => pg::rollback(ctx, c, s).await?,
+        Unit::Redis(_, folder) | Unit::Folder(folder) => {
+            let grace = Duration::from_secs(c.stop_timeout);
+            for name in &c.containers {
+                ledger
+                    .hold(ctx.docker, name, grace, &format!("rollback {}", ctx.id))
+                    .await?;
+            }
+            folder.rollback(ctx.docker, &ctx.id).await?;
+            for name in c.containers.iter().rev() {
+                ledger.release(ctx.docker, name).await?;
+            }
+        }
+    }
+    u.swapped = false;
+    Ok(())
+}
+
+async fn commit_unit(ctx: &Ctx<'_>, u: &Planned<'_>) -> Result<()> {
+    match &u.unit {
+        Unit::Pg(s) => pg::commit(ctx, u.c, s).await,
+        Unit::Redis(_, folder) | Unit::Folder(folder) => folder.commit(ctx.docker, &ctx.id).await,
+    }
+}
+
+/// Drops what staging made that no swap consumed (scratch databases).
+async fn discard(ctx: &Ctx<'_>, units: &[Planned<'_>]) {
+    for u in units {
+        if let Unit::Pg(s) = &u.unit
+            && !u.swapped
+        {
+            let _ = pg::discard(ctx, u.c, s).await;
+        }
+    }
+}
