@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod backup;
+pub mod restore;
 pub mod testbed;
 
 use std::io::Write;

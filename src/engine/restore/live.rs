@@ -124,7 +124,10 @@ pub fn row_differences(
                 group(*n),
                 group(*want)
             )),
-            None => Some(format!("{t}: missing live, backup {} rows", group(*want))),
+            None => Some(format!(
+                "{t}: live 0 rows (no such table), backup {}",
+                group(*want)
+            )),
         })
         .collect()
 }
@@ -189,7 +192,7 @@ mod tests {
         let live = BTreeMap::from([("public.t".to_string(), 3)]);
         assert_eq!(
             row_differences(&rec, &live),
-            ["public.messages: missing live, backup 12,340 rows"]
+            ["public.messages: live 0 rows (no such table), backup 12,340"]
         );
         let live = BTreeMap::from([("public.messages".to_string(), 0), ("public.t".into(), 3)]);
         assert_eq!(

@@ -134,10 +134,12 @@ pub fn upload_stream(
         dir.set_mode(0o755);
         dir.set_size(0);
         b.append_data(&mut dir, &new, std::io::empty())?;
+        let now = jiff::Timestamp::now().as_second().max(0) as u64;
         let file = |mode: u32, size: u64| {
             let mut h = tar::Header::new_gnu();
             h.set_mode(mode);
             h.set_size(size);
+            h.set_mtime(now);
             h
         };
         let size = std::fs::metadata(&rdb)?.len();

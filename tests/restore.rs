@@ -1,0 +1,295 @@
+//! `lifeboat restore` on the reference stack, proven with real clients: a damaged component
+//! shows in the checklist (live against recorded), comes back alone and equals the backup
+//! (pg_dump, a Redis digest, Chroma ids and embeddings, the models tree with owners and modes)
+//! while untouched components keep their newer data; Redis with `appendonly yes` keeps the
+//! backup's keys across a restart; every container the restore creates runs one of the
+//! stack's own images, also with the test-only images untagged.
+
+mod common;
+
+use common::backup::*;
+use common::restore::*;
+use common::testbed::{Stack, docker, images, shared_stack};
+use common::*;
+
+const PROJECT: &str = "lbt-restore";
+
+fn stack() -> &'static Stack {
+    shared_stack(PROJECT)
+}
+
+fn plan_items(o: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "plan")
+        .and_then(|v| v["restore"]["items"].as_array().cloned())
+        .unwrap_or_else(|| panic!("no plan line in {}", stdout(o)))
+}
+
+fn item<'a>(items: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
+    items
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no item {id} in {items:?}"))
+}
+
+/// Every container the restores of `env` created ran one of the stack's own images.
+fn assert_only_stack_images(env: &Env) {
+    let log = std::fs::read_to_string(env.dir.path().join("state/logs/lifeboat.log")).unwrap();
+    let stack_images = [
+        "postgres:15",
+        "redis:7",
+        "chromadb:1.5.9",
+        "ollama:testbed",
+        "backend:testbed",
+    ];
+    let created: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("created a container from an image"))
+        .collect();
+    assert!(
+        !created.is_empty(),
+        "the log names no created container:\n{log}"
+    );
+    for l in created {
+        let image = l
+            .split("image=")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap();
+        assert!(
+            stack_images
+                .iter()
+                .any(|s| image == format!("lifeboat-testbed/{s}")),
+            "a container was created from {image}, not one of the stack's images"
+        );
+    }
+}
+
+#[test]
+fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    let before = pg_dump(stack);
+    assert_eq!(code(&env.backup(&[])), 0);
+    let archive = env.archive();
+    let recorded =
+        manifest_of(&archive)["details"]["postgres"]["fingerprint"]["tables"]["public.audit_log"]
+            .as_u64()
+            .unwrap();
+    assert!(recorded > 0);
+    psql(stack, "tars_home", "DROP TABLE audit_log CASCADE");
+    redis(stack, &["SET", "written-after-the-backup", "kept"]);
+
+    let dry = restore(
+        &env,
+        &archive,
+        &["--json", "--dry-run", "--component", "postgres"],
+    );
+    assert_eq!(code(&dry), 0, "{}", stderr(&dry));
+    let items = plan_items(&dry);
+    let live = item(&items, "live:postgres");
+    assert_eq!(live["status"], "warn");
+    assert!(
+        live["detail"].as_str().unwrap().contains(&format!(
+            "public.audit_log: live 0 rows (no such table), backup {}",
+            group(recorded)
+        )),
+        "{live}"
+    );
+    assert_eq!(item(&items, "checksums")["status"], "ok");
+    assert!(
+        psql(
+            stack,
+            "tars_home",
+            "SELECT to_regclass('audit_log') IS NULL"
+        ) == "t",
+        "the dry run changed nothing"
+    );
+
+    let started = started_at(stack);
+    let o = restore(&env, &archive, &["--component", "postgres", "--force"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Restored and checked against the backup: postgres"));
+    assert_eq!(
+        pg_dump(stack),
+        before,
+        "the restored database dumps as the backed-up one did"
+    );
+    assert_eq!(
+        psql(stack, "tars_home", "SELECT count(*) FROM audit_log"),
+        recorded.to_string()
+    );
+    // Untouched: Redis keeps what was written after the backup; PostgreSQL never stopped.
+    assert_eq!(redis(stack, &["GET", "written-after-the-backup"]), "kept");
+    let after = started_at(stack);
+    let pg = format!("{}-postgres", stack.project);
+    assert_eq!(after[&pg], started[&pg], "the server kept running");
+    assert_no_leftovers(stack);
+    assert_stack_runs(stack);
+    redis(stack, &["DEL", "written-after-the-backup"]);
+}
+
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[test]
+fn redis_with_appendonly_comes_back_with_the_backups_keys_after_flushall() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        redis(stack, &["CONFIG", "GET", "appendonly"]),
+        "appendonly\nyes"
+    );
+    let digest = redis_digest(stack);
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let archive = env.archive();
+    redis(stack, &["FLUSHALL"]);
+    assert_eq!(redis(stack, &["DBSIZE"]), "0");
+    let o = restore(&env, &archive, &["--force"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(redis_digest(stack), digest);
+    // The AOF holds the data too: a restart loads the same keys, never an empty dataset.
+    let o = docker(&["restart", &format!("{}-redis", stack.project)]);
+    assert!(o.status.success());
+    wait_for("redis after a restart", || {
+        docker(&[
+            "exec",
+            &format!("{}-redis", stack.project),
+            "redis-cli",
+            "-a",
+            &stack.env("TARS_REDIS_PASSWORD"),
+            "--no-auth-warning",
+            "INFO",
+            "persistence",
+        ])
+        .status
+        .success()
+    });
+    wait_for("redis loaded", || {
+        redis(stack, &["INFO", "persistence"]).contains("loading:0")
+    });
+    assert_eq!(redis_digest(stack), digest, "after a restart, from the AOF");
+    let owner = stack.sh("redis", "stat -c %U /data/dump.rdb /data/appendonlydir/*");
+    assert!(
+        stdout(&owner).lines().all(|l| l == "redis"),
+        "{}",
+        stdout(&owner)
+    );
+    assert_no_leftovers(stack);
+    assert_only_stack_images(&env);
+}
+
+#[test]
+fn a_deleted_collection_and_deleted_model_blobs_come_back_with_owners_and_modes() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    let chroma = chroma_state(stack);
+    let models = models_tree(stack);
+    assert_eq!(
+        code(&env.backup(&["--only", "chromadb", "--include-models"])),
+        0
+    );
+    let archive = env.archive();
+    chroma_delete(stack, "conversation_memory");
+    let o = stack.sh("ollama", "rm -f /root/.ollama/models/blobs/*");
+    assert!(o.status.success());
+    assert_ne!(chroma_state(stack), chroma);
+    assert_ne!(models_tree(stack), models);
+    let o = restore(&env, &archive, &["--force"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        chroma_state(stack),
+        chroma,
+        "collections, ids and embeddings"
+    );
+    assert_eq!(
+        models_tree(stack),
+        models,
+        "paths, owners, modes, sizes, contents"
+    );
+    let blobs = stack.sh(
+        "ollama",
+        "cd /root/.ollama/models/blobs && for f in sha256-*; do echo \"${f#sha256-}  $f\"; done | sha256sum -c --quiet && echo all-match",
+    );
+    assert!(stdout(&blobs).contains("all-match"), "{}", stderr(&blobs));
+    assert_no_leftovers(stack);
+    assert_only_stack_images(&env);
+    assert_stack_runs(stack);
+}
+
+#[test]
+fn a_full_restore_meets_every_fingerprint_with_the_test_only_images_untagged() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    let (dump, digest, chroma, models) = (
+        pg_dump(stack),
+        redis_digest(stack),
+        chroma_state(stack),
+        models_tree(stack),
+    );
+    assert_eq!(code(&env.backup(&["--include-models"])), 0);
+    let archive = env.archive();
+    psql(stack, "tars_home", "DELETE FROM messages");
+    redis(stack, &["FLUSHALL"]);
+    chroma_delete(stack, "tars_home_documents");
+    assert!(
+        stack
+            .sh("ollama", "rm -rf /root/.ollama/models/manifests")
+            .status
+            .success()
+    );
+
+    // Images only the tests use (the build base) are untagged for this restore.
+    let test_only: Vec<String> = docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .stdout
+        .split(|b| *b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).to_string())
+        .filter(|i| i.starts_with("lifeboat-testbed/") && !images().contains(i))
+        .collect();
+    let mut ids = Vec::new();
+    for i in &test_only {
+        ids.push(
+            stdout(&docker(&["inspect", "-f", "{{.Id}}", i]))
+                .trim()
+                .to_string(),
+        );
+        assert!(
+            docker(&["rmi", "--no-prune", i]).status.success(),
+            "untag {i}"
+        );
+    }
+    let o = restore(&env, &archive, &["--force"]);
+    for (i, id) in test_only.iter().zip(&ids) {
+        assert!(docker(&["tag", id, i]).status.success(), "tag {i} again");
+    }
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("chromadb, postgres, redis, ollama"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(pg_dump(stack), dump);
+    assert_eq!(redis_digest(stack), digest);
+    assert_eq!(chroma_state(stack), chroma);
+    assert_eq!(models_tree(stack), models);
+    assert_no_leftovers(stack);
+    assert_only_stack_images(&env);
+    assert_stack_runs(stack);
+}
