@@ -11,6 +11,7 @@ use common::backup::*;
 use common::restore::*;
 use common::testbed::{Stack, docker, images, shared_stack};
 use common::*;
+use lifeboat::engine::restore::live::group;
 
 const PROJECT: &str = "lbt-restore";
 
@@ -132,18 +133,6 @@ fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
     assert_no_leftovers(stack);
     assert_stack_runs(stack);
     redis(stack, &["DEL", "written-after-the-backup"]);
-}
-
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 #[test]
