@@ -277,27 +277,6 @@ fn bgsave_failing_fails_the_component() {
     assert_stack_runs(stack);
 }
 
-/// A mount over a folder of the test, unmounted on drop.
-struct Mount(std::path::PathBuf);
-
-impl Mount {
-    fn new(dir: &Path, how: &str) -> Mount {
-        std::fs::create_dir_all(dir).unwrap();
-        let o = sh(dir, &how.replace("DIR", &dir.display().to_string()));
-        assert!(o.status.success(), "{how}: {}", stderr(&o));
-        Mount(dir.to_path_buf())
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 #[test]
 fn a_read_only_output_folder_fails_before_anything_stops() {
     let stack = stack();

@@ -23,8 +23,8 @@ fn plan_items(o: &std::process::Output) -> Vec<serde_json::Value> {
     stdout(o)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["event"] == "plan")
-        .and_then(|v| v["restore"]["items"].as_array().cloned())
+        .find(|v| v["event"] == "restore_plan")
+        .and_then(|v| v["plan"]["items"].as_array().cloned())
         .unwrap_or_else(|| panic!("no plan line in {}", stdout(o)))
 }
 

@@ -391,3 +391,24 @@ pub fn committed_in(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// A mount over a folder of the test (`how` with DIR for the folder), unmounted on drop.
+pub struct Mount(std::path::PathBuf);
+
+impl Mount {
+    pub fn new(dir: &Path, how: &str) -> Mount {
+        std::fs::create_dir_all(dir).unwrap();
+        let o = sh(dir, &how.replace("DIR", &dir.display().to_string()));
+        assert!(o.status.success(), "{how}: {}", stderr(&o));
+        Mount(dir.to_path_buf())
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}

@@ -202,7 +202,7 @@ fn confirm(args: &RestoreArgs, p: &Prepared) -> Result<(), Error> {
 
 fn print_checklist(ctx: &Context, p: &Prepared) {
     if ctx.json {
-        render::json_print(&json!({"event": "plan", "restore": p}));
+        render::json_print(&json!({"event": "restore_plan", "plan": p}));
         return;
     }
     output::out(&format!(
@@ -259,7 +259,7 @@ fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool) -> u8 {
             "lifeboat: restore failed and was rolled back: {}",
             o.rolled_back
                 .first()
-                .map(|(n, w)| format!("{n}: {w}"))
+                .map(|(_, w)| w.as_str())
                 .unwrap_or_default()
         ));
     }

@@ -110,9 +110,9 @@ pub async fn execute(
                     c.name
                 ))
             })?;
-            out.rolled_back.push((c.name.clone(), reason.clone()));
+            out.rolled_back.push((c.name.clone(), reason));
             if !keep_partial {
-                failure = Some(reason);
+                failure = Some(format!("put back because {} failed", c.name));
                 break;
             }
         }
@@ -125,8 +125,7 @@ pub async fn execute(
                     u.c.name
                 ))
             })?;
-            out.rolled_back
-                .push((u.c.name.clone(), format!("rolled back: {reason}")));
+            out.rolled_back.push((u.c.name.clone(), reason.clone()));
         }
     }
     for u in units.iter().filter(|u| u.swapped) {

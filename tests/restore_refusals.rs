@@ -1,0 +1,302 @@
+//! Restores that must not happen, and restores that must be undone. Refusals stop nothing:
+//! a damaged archive (13), staging without room, a PostgreSQL older than the backup's (14),
+//! a version-1 archive (14, with the manual commands), a SQL error in the dump (the live
+//! database as it was). A check that fails after the swap puts every swapped component back
+//! (exit 1, "rolled back"); with `--keep-partial` the ones that passed stay (exit 2).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::backup::*;
+use common::restore::*;
+use common::testbed::{Stack, shared_stack};
+use common::*;
+use lifeboat::engine::archive::Manifest;
+
+const PROJECT: &str = "lbt-restore";
+
+fn stack() -> &'static Stack {
+    shared_stack(PROJECT)
+}
+
+/// A fresh backup of postgres and redis in its own environment.
+fn backed_up(stack: &Stack) -> (Env, PathBuf) {
+    let env = Env::new(stack);
+    let o = env.backup(&["--only", "postgres", "--only", "redis"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let a = env.archive();
+    (env, a)
+}
+
+/// Nothing was stopped, nothing is held, staging is clean.
+fn assert_untouched(
+    stack: &Stack,
+    env: &Env,
+    started: &std::collections::BTreeMap<String, String>,
+) {
+    assert_eq!(
+        &started_at(stack),
+        started,
+        "a container was stopped or restarted"
+    );
+    let held =
+        std::fs::read_to_string(env.dir.path().join("state/stopped.json")).unwrap_or_default();
+    assert!(!held.contains("\"container\""), "containers held: {held}");
+    let staging = env.dir.path().join("state/staging");
+    let left: Vec<_> = std::fs::read_dir(&staging)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "staging left: {left:?}");
+    assert_no_leftovers(stack);
+}
+
+fn edit_fingerprint(m: &mut Manifest, component: &str, key: &str, value: serde_json::Value) {
+    let d = m.details_mut().get_mut(component).unwrap();
+    d.fingerprint.as_mut().unwrap()[key] = value;
+}
+
+#[test]
+fn a_damaged_archive_is_refused_with_13_and_nothing_stops() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let copy = env.dir.path().join("damaged");
+    std::fs::create_dir_all(&copy).unwrap();
+    let name = a.file_name().unwrap();
+    let bad = copy.join(name);
+    std::fs::copy(&a, &bad).unwrap();
+    std::fs::copy(
+        a.with_extension("gz.sha256"),
+        copy.join(format!("{}.sha256", name.to_str().unwrap())),
+    )
+    .unwrap();
+    let len = std::fs::metadata(&bad).unwrap().len();
+    let o = sh(
+        &copy,
+        &format!(
+            "printf '\\x5a' | dd of={} bs=1 seek={} conv=notrunc status=none",
+            bad.display(),
+            len / 2
+        ),
+    );
+    assert!(o.status.success());
+    let started = started_at(stack);
+    let o = restore(&env, &bad, &["--force"]);
+    assert_eq!(code(&o), 13, "{}", stderr(&o));
+    let line = error_line(&o);
+    assert!(
+        line.contains("does not match") || line.contains("corrupt"),
+        "{line}"
+    );
+    assert_untouched(stack, &env, &started);
+}
+
+#[test]
+fn staging_without_room_is_refused_before_anything_stops() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let small = env.dir.path().join("small-staging");
+    let _m = Mount::new(&small, "mount -t tmpfs -o size=64k tmpfs DIR");
+    let started = started_at(stack);
+    let mut c = env.lifeboat();
+    c.env("LIFEBOAT_STAGING", &small).args([
+        "restore",
+        "--force",
+        "--backup-file",
+        a.to_str().unwrap(),
+    ]);
+    let o2 = c.output().unwrap();
+    assert_eq!(code(&o2), 1, "{}{}", stdout(&o2), stderr(&o2));
+    assert!(
+        error_line(&o2).contains("disk:staging"),
+        "{}",
+        error_line(&o2)
+    );
+    assert!(stdout(&o2).contains("needs"), "{}", stdout(&o2));
+    let after = started_at(stack);
+    let pg = format!("{}-postgres", stack.project);
+    assert_eq!(after[&pg], started[&pg]);
+    assert_no_leftovers(stack);
+}
+
+#[test]
+fn a_postgres_older_than_the_backups_is_refused_with_14() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let newer_source = rewrite(&a, &env.dir.path().join("v99"), |m, _| {
+        edit_fingerprint(m, "postgres", "server_version", "99.1".into())
+    });
+    let started = started_at(stack);
+    let o = restore(&env, &newer_source, &["--force"]);
+    assert_eq!(code(&o), 14, "{}", stderr(&o));
+    assert!(
+        error_line(&o).contains("pg-version:postgres"),
+        "{}",
+        error_line(&o)
+    );
+    assert!(
+        stdout(&o).contains("older than the backup's 99"),
+        "{}",
+        stdout(&o)
+    );
+    let e = restore(
+        &env,
+        &newer_source,
+        &["--force", "--accept", "pg-version:postgres"],
+    );
+    assert_eq!(code(&e), 1, "never waivable: {}", stderr(&e));
+    assert!(
+        error_line(&e).contains("can never be waived"),
+        "{}",
+        error_line(&e)
+    );
+    // A target newer than the source is waivable: refused (14) until accepted.
+    let older_source = rewrite(&a, &env.dir.path().join("v9"), |m, _| {
+        edit_fingerprint(m, "postgres", "server_version", "9.6".into())
+    });
+    let o = restore(&env, &older_source, &["--dry-run"]);
+    assert_eq!(code(&o), 14, "{}", stderr(&o));
+    let o = restore(
+        &env,
+        &older_source,
+        &["--dry-run", "--accept", "pg-version:postgres"],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stdout(&o).contains("WAIVED"), "{}", stdout(&o));
+    assert_untouched(stack, &env, &started);
+}
+
+#[test]
+fn a_version_1_archive_is_refused_with_14_and_the_manual_commands() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    let dir = env.dir.path().join("v1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = sh(
+        &dir,
+        &format!(
+            "{}/tests/fixtures/make-v1-archive.sh {} 20260103_140000",
+            env!("CARGO_MANIFEST_DIR"),
+            dir.display()
+        ),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = dir.join("tars-backup-20260103_140000.tar.gz");
+    let started = started_at(stack);
+    let o = restore(&env, &a, &["--force"]);
+    assert_eq!(code(&o), 14, "{}", stderr(&o));
+    let line = error_line(&o);
+    for needle in [
+        "version-1",
+        "sha256sum -c",
+        "tar -xzf",
+        "psql -X -v ON_ERROR_STOP=1",
+        "docs/runbook.md",
+    ] {
+        assert!(line.contains(needle), "{needle} not in: {line}");
+    }
+    assert_untouched(stack, &env, &started);
+}
+
+fn with_sql_error(files: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+    let dump = files.get("postgres.sql.gz").unwrap();
+    let mut sql = String::new();
+    use std::io::Read;
+    flate2::read::MultiGzDecoder::new(&dump[..])
+        .read_to_string(&mut sql)
+        .unwrap();
+    let at = sql.find("-- PostgreSQL database dump complete").unwrap();
+    sql.insert_str(at, "SELECT lifeboat_no_such_function();\n");
+    files.insert("postgres.sql.gz".into(), gzip(sql.as_bytes()));
+}
+
+#[test]
+fn a_sql_error_in_the_dump_leaves_the_live_database_as_it_was() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let bad = rewrite(&a, &env.dir.path().join("sqlerr"), |_, f| with_sql_error(f));
+    psql(stack, "tars_home", "DELETE FROM audit_log");
+    let before = pg_dump(stack);
+    let started = started_at(stack);
+    let o = restore(&env, &bad, &["--component", "postgres", "--force"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let line = error_line(&o);
+    assert!(
+        line.contains("did not load") && line.contains("nothing was stopped"),
+        "{line}"
+    );
+    assert_eq!(pg_dump(stack), before, "the live database is as it was");
+    assert_untouched(stack, &env, &started);
+    let o = restore(&env, &a, &["--component", "postgres", "--force"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// The archive with a Redis fingerprint no restore can meet: its check fails after the swap.
+fn unmeetable_redis(a: &Path, dir: &Path) -> PathBuf {
+    rewrite(a, dir, |m, _| {
+        let keys = m.details()["redis"].fingerprint.as_ref().unwrap()["keys"]
+            .as_u64()
+            .unwrap();
+        edit_fingerprint(m, "redis", "keys", (keys + 1000).into())
+    })
+}
+
+#[test]
+fn a_check_failing_after_the_swap_rolls_every_component_back() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let bad = unmeetable_redis(&a, &env.dir.path().join("unmeetable"));
+    psql(stack, "tars_home", "DELETE FROM messages");
+    redis(stack, &["SET", "written-after-the-backup", "kept"]);
+    let (dump, digest) = (pg_dump(stack), redis_digest(stack));
+    let o = restore(&env, &bad, &["--force"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(error_line(&o).contains("rolled back"), "{}", error_line(&o));
+    assert!(
+        stdout(&o).contains("rolled back postgres"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        pg_dump(stack),
+        dump,
+        "postgres is as it was before the restore"
+    );
+    assert_eq!(
+        redis_digest(stack),
+        digest,
+        "redis is as it was before the restore"
+    );
+    assert_no_leftovers(stack);
+    assert_stack_runs(stack);
+
+    // --keep-partial: postgres passed and stays restored; redis is put back.
+    let o = restore(&env, &bad, &["--force", "--keep-partial"]);
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        psql(stack, "tars_home", "SELECT count(*) FROM messages"),
+        "12340"
+    );
+    assert_eq!(redis(stack, &["GET", "written-after-the-backup"]), "kept");
+    assert_no_leftovers(stack);
+    assert_stack_runs(stack);
+    redis(stack, &["DEL", "written-after-the-backup"]);
+}
+
+#[test]
+fn without_a_terminal_a_restore_needs_force() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let started = started_at(stack);
+    let o = restore(&env, &a, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(error_line(&o).contains("--force"), "{}", error_line(&o));
+    assert_untouched(stack, &env, &started);
+}
