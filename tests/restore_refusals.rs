@@ -300,3 +300,70 @@ fn without_a_terminal_a_restore_needs_force() {
     assert!(error_line(&o).contains("--force"), "{}", error_line(&o));
     assert_untouched(stack, &env, &started);
 }
+
+fn sigterm(w: &Watched) {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &w.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn sigterm_while_staging_stops_nothing_and_changes_nothing() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    psql(stack, "tars_home", "DELETE FROM messages");
+    let (dump, started) = (pg_dump(stack), started_at(stack));
+    let mut w = Watched::command(
+        &env,
+        &["restore", "--force", "--backup-file", a.to_str().unwrap()],
+    );
+    w.until("the dump loads into the scratch database", |v| {
+        is_step(v, "step_started", "stage:postgres")
+    });
+    sigterm(&w);
+    assert_eq!(w.finish(), 143, "{:?}", w.seen);
+    assert_eq!(pg_dump(stack), dump);
+    assert_untouched(stack, &env, &started);
+    assert_eq!(w.seen.last().unwrap()["code"], 143);
+}
+
+#[test]
+fn sigterm_during_a_swap_finishes_it_then_puts_everything_back() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    psql(stack, "tars_home", "DELETE FROM messages");
+    redis(stack, &["SET", "written-after-the-backup", "kept"]);
+    let (dump, digest) = (pg_dump(stack), redis_digest(stack));
+    let mut w = Watched::command(
+        &env,
+        &["restore", "--force", "--backup-file", a.to_str().unwrap()],
+    );
+    w.until("the first swap", |v| {
+        is_step(v, "step_started", "swap:postgres")
+    });
+    sigterm(&w);
+    assert_eq!(w.finish(), 143, "{:?}", w.seen);
+    assert!(
+        w.seen
+            .iter()
+            .any(|v| is_step(v, "step_finished", "swap:postgres") && v["outcome"] == "ok"),
+        "the swap under way finished: {:?}",
+        w.seen
+    );
+    assert!(
+        !w.seen
+            .iter()
+            .any(|v| is_step(v, "step_started", "swap:redis")),
+        "no swap started after the signal: {:?}",
+        w.seen
+    );
+    assert_eq!(pg_dump(stack), dump, "postgres put back");
+    assert_eq!(redis_digest(stack), digest, "redis never touched");
+    assert_no_leftovers(stack);
+    assert_stack_runs(stack);
+    redis(stack, &["DEL", "written-after-the-backup"]);
+}

@@ -167,7 +167,7 @@ pub fn assert_nothing_committed(dir: &Path) {
     );
 }
 
-/// A `lifeboat backup --json` run whose events are read as they come, to act at a moment.
+/// A `lifeboat --json` run whose events are read as they come, to act at a moment.
 pub struct Watched {
     pub child: std::process::Child,
     lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
@@ -175,10 +175,18 @@ pub struct Watched {
 }
 
 impl Watched {
+    /// `lifeboat --json backup ARGS`.
     pub fn start(env: &Env, args: &[&str]) -> Watched {
+        let mut all = vec!["backup"];
+        all.extend_from_slice(args);
+        Watched::command(env, &all)
+    }
+
+    /// `lifeboat --json ARGS`.
+    pub fn command(env: &Env, args: &[&str]) -> Watched {
         let mut child = env
             .lifeboat()
-            .args(["--json", "backup"])
+            .arg("--json")
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

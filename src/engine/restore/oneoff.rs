@@ -95,6 +95,8 @@ impl DataFolder {
         let script = r#"set -eu
 cd "$1"
 mkdir "$3"
+# Uploads of restores killed before their swap.
+for f in .lifeboat-new-*; do [ "$f" = "$2" ] || [ ! -e "$f" ] || rm -rf -- "$f"; done
 for f in * .[!.]* ..?*; do
   [ -e "$f" ] || [ -L "$f" ] || continue
   case "$f" in .lifeboat-new-*|.lifeboat-pre-*) continue;; esac

@@ -73,6 +73,7 @@ pub async fn stage(
         owner,
         roles_created: Vec::new(),
     };
+    drop_stale_scratches(ctx, c, &staged).await?;
     if let Some(g) = globals {
         staged.roles_created = create_missing_roles(ctx, c, &staged, g).await?;
     }
@@ -205,6 +206,9 @@ async fn load(ctx: &Ctx<'_>, c: &Component, s: &Staged, dump: &Path, step: &str)
         .docker
         .exec(&s.container, req, Some(&mut stdin), &mut sink)
         .await;
+    // psql may stop reading early (an error, a signal): dropping our end unblocks the
+    // decompressing thread before it is joined.
+    drop(stdin);
     let _ = reader.join();
     let o = ran?;
     if !o.success() {
@@ -278,6 +282,29 @@ fn unquote(s: &str) -> String {
         Some(inner) => inner.replace("\"\"", "\""),
         None => s.to_string(),
     }
+}
+
+/// Scratch databases of restores killed before their swap hold nothing anyone needs (the
+/// host lock says no restore is running): they go. Kept-aside `__pre_` databases are never
+/// touched here: they may hold the only copy of the old data.
+async fn drop_stale_scratches(ctx: &Ctx<'_>, c: &Component, s: &Staged) -> Result<()> {
+    let prefix = derived(&s.database, "__lifeboat_");
+    let stale = live::sql(
+        ctx,
+        c,
+        &s.container,
+        &s.creds,
+        MAINTENANCE_DB,
+        &format!(
+            "SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, {})",
+            literal(&prefix)
+        ),
+    )
+    .await?;
+    for db in stale.lines().filter(|d| !d.is_empty()) {
+        drop_db(ctx, c, s, db).await?;
+    }
+    Ok(())
 }
 
 /// Ends every other session on the live database, then renames it away and the scratch in.

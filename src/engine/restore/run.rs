@@ -12,7 +12,7 @@ use super::oneoff::DataFolder;
 use super::prepare::Prepared;
 use super::{Ctx, live, pg, redis, volume};
 use crate::engine::error::{Error, Result};
-use crate::engine::progress::{Event, StepOutcome};
+use crate::engine::progress::{Cancel, Event, StepOutcome};
 use crate::engine::stack::{Component, Kind};
 use crate::engine::stopped::Ledger;
 
@@ -53,6 +53,16 @@ pub async fn execute(
         restore_id: ctx.id.clone(),
         ..Default::default()
     };
+    // Once staging is over, commands must run to their end: a signal is honoured between
+    // components, never by killing a rename or a rollback half-way.
+    let calm_token = Cancel::new();
+    let calm = Ctx {
+        docker: ctx.docker,
+        profile: ctx.profile,
+        reporter: ctx.reporter,
+        cancel: &calm_token,
+        id: ctx.id.clone(),
+    };
     let mut units = Vec::new();
     for c in &p.selected {
         match stage_unit(ctx, p, c, &mut out).await {
@@ -62,15 +72,17 @@ pub async fn execute(
                 swapped: false,
             }),
             Err(e) => {
-                discard(ctx, &units).await;
+                discard(&calm, &units).await;
                 return Err(nothing_stopped(e));
             }
         }
     }
     if ctx.cancel.is_cancelled() {
-        discard(ctx, &units).await;
+        discard(&calm, &units).await;
         return Err(Error::Cancelled);
     }
+    let cancel = ctx.cancel;
+    let ctx = &calm;
     let dependents = match stop_dependents(ctx, p, ledger).await {
         Ok(d) => d,
         Err(e) => {
@@ -81,7 +93,7 @@ pub async fn execute(
     let mut failure: Option<String> = None;
     for unit in units.iter_mut() {
         // A signal before a swap ends the restore; one during a swap lets it finish first.
-        if ctx.cancel.is_cancelled() {
+        if cancel.is_cancelled() {
             failure = Some("cancelled".into());
             break;
         }
@@ -117,7 +129,9 @@ pub async fn execute(
             }
         }
     }
-    if let Some(reason) = &failure {
+    let cancelled = failure.as_deref() == Some("cancelled");
+    // Cancelled with --keep-partial: what passed stays; otherwise nothing stays half-done.
+    if let Some(reason) = failure.as_ref().filter(|_| !(cancelled && keep_partial)) {
         for u in units.iter_mut().rev().filter(|u| u.swapped) {
             rollback_unit(ctx, ledger, u).await.map_err(|r| {
                 Error::RollbackFailed(format!(
@@ -143,7 +157,7 @@ pub async fn execute(
             out.notes.push(note);
         }
     }
-    if failure.as_deref() == Some("cancelled") {
+    if cancelled {
         return Err(Error::Cancelled);
     }
     Ok(out)
