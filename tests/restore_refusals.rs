@@ -367,3 +367,85 @@ fn sigterm_during_a_swap_finishes_it_then_puts_everything_back() {
     assert_stack_runs(stack);
     redis(stack, &["DEL", "written-after-the-backup"]);
 }
+
+#[test]
+fn a_dump_that_loads_but_lacks_the_recorded_rows_is_refused_before_anything_stops() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    // Valid SQL that loads cleanly, but every row of messages is gone: a health check that
+    // only pinged the server would pass it.
+    let hollow = rewrite(&a, &env.dir.path().join("hollow"), |_, f| {
+        let dump = f.get("postgres.sql.gz").unwrap();
+        let mut sql = String::new();
+        use std::io::Read;
+        flate2::read::MultiGzDecoder::new(&dump[..])
+            .read_to_string(&mut sql)
+            .unwrap();
+        let mut out = String::new();
+        let mut skipping = false;
+        for line in sql.split_inclusive('\n') {
+            if skipping && line != "\\.\n" {
+                continue;
+            }
+            skipping = line.starts_with("COPY public.messages ");
+            out.push_str(line);
+        }
+        f.insert("postgres.sql.gz".into(), gzip(out.as_bytes()));
+    });
+    psql(stack, "tars_home", "DELETE FROM audit_log");
+    let (dump, started) = (pg_dump(stack), started_at(stack));
+    let o = restore(&env, &hollow, &["--component", "postgres", "--force"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let line = error_line(&o);
+    assert!(
+        line.contains("public.messages: live 0 rows, backup 12,340")
+            && line.contains("nothing was stopped"),
+        "{line}"
+    );
+    assert_eq!(pg_dump(stack), dump);
+    assert_untouched(stack, &env, &started);
+    assert_eq!(
+        code(&restore(&env, &a, &["--component", "postgres", "--force"])),
+        0
+    );
+}
+
+#[test]
+fn a_missing_sidecar_is_waived_only_with_skip_validation_and_force() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    std::fs::remove_file(a.with_extension("gz.sha256")).unwrap();
+    let started = started_at(stack);
+    let o = restore(&env, &a, &["--force", "--component", "redis"]);
+    assert_eq!(code(&o), 13, "not committed: {}", stderr(&o));
+    let o = restore(&env, &a, &["--skip-validation", "--component", "redis"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        error_line(&o).contains("needs --force"),
+        "{}",
+        error_line(&o)
+    );
+    assert_untouched(stack, &env, &started);
+    let o = restore(
+        &env,
+        &a,
+        &["--skip-validation", "--force", "--component", "redis"],
+    );
+    assert_eq!(
+        code(&o),
+        3,
+        "restored with a waiver: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o)
+            .lines()
+            .any(|l| l.contains("WAIVED") && l.contains("sidecar")),
+        "{}",
+        stdout(&o)
+    );
+    assert_no_leftovers(stack);
+}

@@ -139,4 +139,8 @@ pub struct RestoreArgs {
     /// Commit the components that passed even when another fails (exit 2).
     #[arg(long)]
     pub keep_partial: bool,
+    /// Go on without a matching sidecar (with --force only): every entry and component hash
+    /// must still be perfect; the waiver is shown as checklist item `sidecar` (exit 3).
+    #[arg(long)]
+    pub skip_validation: bool,
 }

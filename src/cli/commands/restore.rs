@@ -59,6 +59,11 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
         .staging
         .clone()
         .unwrap_or_else(|| state.join("staging"));
+    if args.skip_validation && !args.force {
+        return Err(Error::Usage(
+            "--skip-validation restores an archive its sidecar does not vouch for: it needs --force too".into(),
+        ));
+    }
     if !args.dry_run && !args.force && !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
             "restore replaces live data and no terminal is attached to confirm it: pass --force (or --dry-run to only check)".into(),
@@ -81,6 +86,7 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
         state: state.clone(),
         accept: args.accept.clone(),
         keep_partial: args.keep_partial,
+        skip_validation: args.skip_validation,
     };
     let id = restore::new_id();
     let cancel = signals::token();

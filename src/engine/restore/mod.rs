@@ -70,6 +70,9 @@ pub struct RestoreRequest<'a> {
     /// `--accept ID`: waivable checklist items the operator acknowledged.
     pub accept: Vec<String>,
     pub keep_partial: bool,
+    /// `--skip-validation --force`: a missing or mismatched sidecar is waived (item `sidecar`);
+    /// the archive must still parse to its end with every component hash matching.
+    pub skip_validation: bool,
 }
 
 /// The components to restore: every component the archive holds except `files` ones, unless

@@ -90,7 +90,11 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
     commit::create_dir_private(&req.staging)?;
     commit::create_dir_private(&stage_dir)?;
     let opts = ReadOptions {
-        sidecar: SidecarPolicy::Required,
+        sidecar: if req.skip_validation {
+            SidecarPolicy::Waived
+        } else {
+            SidecarPolicy::Required
+        },
         stage_into: Some(stage_dir.clone()),
         inner_tars: true,
     };
@@ -105,6 +109,18 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
     };
     let manifest = report.manifest.clone().unwrap_or(peeked);
     let sha256 = hex::encode(report.sha256);
+    if let Some(w) = report.warnings.iter().find(|w| w.contains("sidecar")) {
+        items.push(
+            Item::new(
+                "sidecar",
+                "the archive against its sidecar",
+                Class::Waivable,
+                ItemStatus::Waived,
+                format!("{w}; waived by --skip-validation --force: every entry and component hash matched"),
+            )
+            .manual(format!("sha256sum -c {}.sha256", req.archive.display())),
+        );
+    }
     items.insert(
         0,
         Item::new(
@@ -113,7 +129,12 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
             Class::Never,
             ItemStatus::Ok,
             format!(
-                "sidecar and {} component hashes match (SHA-256 {}…), staged in {}",
+                "{} {} component hashes match (SHA-256 {}…), staged in {}",
+                if report.warnings.iter().any(|w| w.contains("sidecar")) {
+                    "sidecar check waived;"
+                } else {
+                    "sidecar and"
+                },
                 manifest.checksums.len(),
                 &sha256[..12],
                 stage_dir.display()
