@@ -122,6 +122,12 @@ pub fn select(
     Ok(chosen)
 }
 
+/// Whether the container really runs: a crash-looping one is "restarting" (Docker counts it
+/// as running, but nothing can be run in it).
+pub fn serving(info: &crate::engine::docker::ContainerInfo) -> bool {
+    info.state == "running"
+}
+
 /// A restore id: the start time, also the suffix of everything the restore creates.
 pub fn new_id() -> String {
     jiff::Zoned::now().strftime("%Y%m%d%H%M%S").to_string()

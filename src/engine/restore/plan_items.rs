@@ -10,7 +10,7 @@ use super::checklist::{Class, Item, ItemStatus};
 use super::live::{self, group};
 use super::oneoff::DataFolder;
 use super::prepare::{Prepared, disk_item, pg_version_item};
-use super::{Ctx, pg, redis};
+use super::{Ctx, pg, redis, serving};
 use crate::engine::components::chroma;
 use crate::engine::credentials;
 use crate::engine::docker::ContainerInfo;
@@ -59,19 +59,18 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
             return items;
         }
     };
-    let running = info.running;
-    items.push(Item::new(
-        format!("container:{}", c.name),
-        format!("{}: container", c.name),
-        Class::Never,
-        if running { ItemStatus::Ok } else { ItemStatus::Fail },
-        if running {
-            format!("{container} runs")
-        } else {
-            format!("{container} is {}: start it (`docker start {container}`) so lifeboat can check the data against it", info.state)
-        },
-    ).manual(format!("docker inspect -f '{{{{.State.Status}}}}' {container}")));
-    if !running {
+    let running = serving(&info);
+    let id = format!("container:{}", c.name);
+    let label = format!("{}: container", c.name);
+    let manual = format!("docker inspect -f '{{{{.State.Status}}}}' {container}");
+    items.push(if running {
+        Item::new(id, label, Class::Never, ItemStatus::Ok, format!("{container} runs"))
+    } else if c.kind == Kind::Postgres {
+        Item::new(id, label, Class::Never, ItemStatus::Fail, format!("{container} is {}: the dump loads into a running server; start it (`docker start {container}`), then run the restore again", info.state))
+    } else {
+        Item::new(id, label, Class::Never, ItemStatus::Warn, format!("{container} is {}: its data is replaced while it is stopped and it is started on the restored data; checks run in one-off containers of its image", info.state))
+    }.manual(manual));
+    if !running && c.kind == Kind::Postgres {
         return items;
     }
     if let Some(item) = image_item(ctx, c, &info, details).await {
@@ -213,7 +212,7 @@ async fn redis_items(
         .and_then(|f| f.get("rdb_version"))
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    items.push(match redis::check_staged(ctx, info, &rdb).await {
+    items.push(match redis::check_any(ctx, info, &rdb).await {
         Ok(()) => Item::new(
             id,
             label,
@@ -226,7 +225,8 @@ async fn redis_items(
         ),
         Err(e) => Item::new(id, label, Class::Never, ItemStatus::Fail, e.to_string()).compat(),
     });
-    let target = redis::target(ctx, c, info).await;
+    let target = redis::target_any(ctx, c, info).await;
+    let dir = target.as_ref().ok().map(|t| t.dir.clone());
     let backup_aof = fp
         .and_then(|f| f.get("appendonly"))
         .and_then(Value::as_bool);
@@ -249,7 +249,15 @@ async fn redis_items(
             .and_then(|f| f.get("keys"))
             .and_then(Value::as_u64)
             .unwrap_or(0);
-        items.push(match live::redis_keys(ctx, &info.name, &t.creds).await {
+        let keys = if serving(info) {
+            live::redis_keys(ctx, &info.name, &t.creds).await
+        } else {
+            Err(crate::engine::error::Error::Other(format!(
+                "{} does not run",
+                info.name
+            )))
+        };
+        items.push(match keys {
             Ok((keys, _)) if keys == rec => Item::new(
                 id,
                 label,
@@ -281,11 +289,10 @@ async fn redis_items(
             e.to_string(),
         ));
     }
-    items.push(data_item(
-        c,
-        info,
-        c.data_path.as_deref().unwrap_or("/data"),
-    ));
+    let dir = dir
+        .or(c.data_path.clone())
+        .unwrap_or_else(|| "/data".into());
+    items.push(data_item(c, info, &dir));
     let need = std::fs::metadata(&rdb).map(|m| m.len() * 2).unwrap_or(0);
     items.extend(docker_disk(ctx, c, need).await);
 }
@@ -299,8 +306,13 @@ async fn folder_items(
     items: &mut Vec<Item>,
 ) {
     let recorded_path = p.details(&c.name).and_then(|d| d.data_path.clone());
-    let live_path = if c.kind == Kind::Chroma {
+    let live_path = if c.kind == Kind::Chroma && serving(info) {
         chroma::persist_path(ctx.docker, c, info).await.ok()
+    } else if c.kind == Kind::Chroma {
+        // Not running: the recorded path, if the container still mounts it.
+        recorded_path
+            .clone()
+            .filter(|p| DataFolder::of(info, p).is_ok())
     } else {
         c.data_path.clone()
     };
@@ -321,7 +333,12 @@ async fn folder_items(
             .and_then(|f| f.get("collections"))
             .cloned()
             .unwrap_or(Value::Null);
-        items.push(match live::chroma_collections(ctx, &info.name).await {
+        let live = if serving(info) {
+            live::chroma_collections(ctx, &info.name).await
+        } else {
+            None
+        };
+        items.push(match live {
             Some(live) if live == rec => Item::new(
                 id,
                 label,

@@ -12,7 +12,7 @@ use super::Ctx;
 use super::oneoff::DataFolder;
 use crate::engine::components::redis as capture;
 use crate::engine::credentials::{self, Credentials};
-use crate::engine::docker::{ContainerInfo, ExecRequest};
+use crate::engine::docker::{ContainerInfo, ExecRequest, OneOff};
 use crate::engine::error::{Error, Result};
 use crate::engine::stack::Component;
 
@@ -65,6 +65,112 @@ pub async fn target(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Resul
     })
 }
 
+/// The staged RDB checked by the service's own `redis-check-rdb`: in the running container,
+/// or in a one-off container of its image when it does not run (crash-looping, stopped).
+pub async fn check_any(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
+    if super::serving(info) {
+        match check_staged(ctx, info, rdb).await {
+            Err(Error::Docker(_)) => {}
+            other => return other,
+        }
+    }
+    check_staged_oneoff(ctx, info, rdb).await
+}
+
+/// The target's settings: asked of the running server, else read as [`target_stopped`] does.
+pub async fn target_any(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Result<Target> {
+    if super::serving(info)
+        && let Ok(t) = target(ctx, c, info).await
+    {
+        return Ok(t);
+    }
+    target_stopped(ctx, c, info).await
+}
+
+/// The settings of a server that is not running (crash-looping on broken data, stopped): from
+/// its command line, Redis's defaults otherwise, and the version its image's `redis-server`
+/// reports (run in a one-off container).
+pub async fn target_stopped(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Result<Target> {
+    let creds = credentials::resolve(ctx.profile, c, info)?;
+    let args: Vec<&String> = info.entrypoint.iter().chain(&info.cmd).collect();
+    let flag = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a.as_str() == format!("--{name}"))
+            .and_then(|i| args.get(i + 1))
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let spec = OneOff {
+        name: format!("lifeboat-version-{}-{}", info.name, ctx.id),
+        image: info.image.clone(),
+        cmd: vec!["redis-server".into(), "--version".into()],
+        entrypoint: Some(vec![String::new()]),
+        ..Default::default()
+    };
+    let (code, out) = ctx
+        .docker
+        .run_oneoff(&spec, std::time::Duration::from_secs(60))
+        .await?;
+    let version = out
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("v="))
+        .filter(|_| code == 0)
+        .ok_or_else(|| {
+            Error::Other(format!(
+                "component {}: `redis-server --version` in {} said: {}",
+                c.name,
+                info.image,
+                out.trim()
+            ))
+        })?
+        .to_string();
+    Ok(Target {
+        creds,
+        version,
+        dir: flag("dir", c.data_path.as_deref().unwrap_or("/data")),
+        dbfilename: flag("dbfilename", "dump.rdb"),
+        appendonly: flag("appendonly", "no") == "yes",
+        appenddirname: flag("appenddirname", "appendonlydir"),
+        appendfilename: flag("appendfilename", "appendonly.aof"),
+    })
+}
+
+/// `redis-check-rdb` of the service's own image on the staged RDB, in a one-off container
+/// (the service itself is not running).
+pub async fn check_staged_oneoff(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
+    let dir = rdb.parent().unwrap_or(Path::new("/"));
+    let file = rdb
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let spec = OneOff {
+        name: format!("lifeboat-check-{}-{}", info.name, ctx.id),
+        image: info.image.clone(),
+        cmd: vec!["redis-check-rdb".into(), format!("/staged/{file}")],
+        binds: vec![format!("{}:/staged:ro", dir.display())],
+        // Staged files are root's, mode 0600.
+        user: Some("0:0".into()),
+        entrypoint: Some(vec![String::new()]),
+        ..Default::default()
+    };
+    let (code, out) = ctx
+        .docker
+        .run_oneoff(&spec, std::time::Duration::from_secs(600))
+        .await?;
+    if code == 0 && out.contains("RDB looks OK") {
+        return Ok(());
+    }
+    Err(Error::Incompatible(format!(
+        "redis-check-rdb of {} refuses the archived RDB: {}",
+        info.image,
+        out.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+    )))
+}
+
 /// Runs the target's `redis-check-rdb` on the staged RDB. `Err` carries its last line: an RDB
 /// the target cannot read (a newer RDB version) fails here, before anything stops.
 pub async fn check_staged(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
@@ -91,6 +197,14 @@ pub async fn check_staged(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Re
     let text = String::from_utf8_lossy(&out).to_string() + &o.stderr;
     if o.success() && text.contains("RDB looks OK") {
         return Ok(());
+    }
+    if !text.contains("Checking RDB file") {
+        // redis-check-rdb never ran (the container stopped between two restarts).
+        return Err(Error::Docker(format!(
+            "redis-check-rdb could not run in {}: {}",
+            info.name,
+            o.stderr_line()
+        )));
     }
     let why = text
         .lines()

@@ -194,18 +194,24 @@ async fn stage_unit(
             }
             Unit::Pg(s)
         }
+        // A service that does not run (crash-looping on broken data) is checked through
+        // one-off containers of its own image and restored all the same.
         Kind::Redis => {
-            redis::check_staged(ctx, &info, &p.staged(&c.file)).await?;
-            let t = redis::target(ctx, c, &info).await?;
+            redis::check_any(ctx, &info, &p.staged(&c.file)).await?;
+            let t = redis::target_any(ctx, c, &info).await?;
             let folder = DataFolder::of(&info, &t.dir)?;
             Unit::Redis(t, folder)
         }
         Kind::Chroma | Kind::Volume => {
+            let recorded = details.and_then(|d| d.data_path.clone());
             let path = match c.kind {
-                Kind::Chroma => {
+                Kind::Chroma if super::serving(&info) => {
                     crate::engine::components::chroma::persist_path(ctx.docker, c, &info).await?
                 }
-                _ => c.data_path.clone().unwrap_or_default(),
+                Kind::Chroma => recorded.ok_or_else(|| {
+                    Error::Other(format!("{}: the backup recorded no persist path", c.name))
+                })?,
+                _ => c.data_path.clone().or(recorded).unwrap_or_default(),
             };
             Unit::Folder(DataFolder::of(&info, &path)?)
         }
@@ -336,6 +342,9 @@ async fn swap_folder(
         if let Some(note) = ledger.release(ctx.docker, name).await? {
             return Err(Error::Other(note));
         }
+        // A service that was down (crash-looping on the broken data) starts on the restored
+        // data too: that is what the restore is for.
+        ctx.docker.start(name).await?;
     }
     Ok(())
 }
