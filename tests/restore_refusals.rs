@@ -449,3 +449,34 @@ fn a_missing_sidecar_is_waived_only_with_skip_validation_and_force() {
     );
     assert_no_leftovers(stack);
 }
+
+#[test]
+fn an_rdb_newer_than_the_target_reads_is_refused_with_14() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    // The RDB version sits in the file's first 9 bytes ("REDIS0010"): a future Redis's.
+    let future = rewrite(&a, &env.dir.path().join("rdb99"), |m, f| {
+        let rdb = f.get_mut("redis-dump.rdb").unwrap();
+        rdb[5..9].copy_from_slice(b"0099");
+        edit_fingerprint(m, "redis", "rdb_version", 99.into());
+    });
+    let started = started_at(stack);
+    let o = restore(
+        &env,
+        &future,
+        &["--force", "--component", "redis", "--json"],
+    );
+    assert_eq!(code(&o), 14, "{}", stderr(&o));
+    let items: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "restore_plan")
+        .and_then(|v| v["plan"]["items"].as_array().cloned())
+        .unwrap();
+    let rdb = items.iter().find(|i| i["id"] == "redis-rdb:redis").unwrap();
+    assert_eq!(rdb["status"], "fail");
+    assert_eq!(rdb["class"], "never");
+    assert!(rdb["detail"].as_str().unwrap().contains("99"), "{rdb}");
+    assert_untouched(stack, &env, &started);
+}
