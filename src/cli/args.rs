@@ -110,8 +110,12 @@ pub struct BackupArgs {
 #[derive(Debug, ClapArgs)]
 pub struct RestoreArgs {
     /// The archive to restore from.
-    #[arg(long, value_name = "FILE")]
-    pub backup_file: std::path::PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "apply_config")]
+    pub backup_file: Option<std::path::PathBuf>,
+    /// Swap in the configuration files a restore wrote beside the live ones
+    /// (`<file>.restored-ID`); the live files are kept as `<file>.pre-ID`.
+    #[arg(long, value_name = "RESTORE_ID", conflicts_with = "backup_file")]
+    pub apply_config: Option<String>,
     /// A built-in profile name or a profile file (default: the archive's, else the config's).
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
@@ -124,7 +128,7 @@ pub struct RestoreArgs {
     /// Leave a component out (repeatable).
     #[arg(long, value_name = "NAME")]
     pub skip: Vec<String>,
-    /// Also restore the configuration files (not built yet: the checklist says so).
+    /// Also restore the configuration files: written beside the live ones, never over them.
     #[arg(long)]
     pub restore_config: bool,
     /// Check everything for real (archive staged and verified, checklist), change nothing.

@@ -41,10 +41,14 @@ fn code_for(e: &Error) -> u8 {
 }
 
 fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
-    if !args.backup_file.exists() {
-        return Err(Error::NotFound(args.backup_file.clone()));
+    if let Some(id) = &args.apply_config {
+        return apply_config(ctx, args, id);
     }
-    let archived_profile = peek::read_manifest(&args.backup_file)
+    let backup_file = args.backup_file.clone().unwrap_or_default();
+    if !backup_file.exists() {
+        return Err(Error::NotFound(backup_file));
+    }
+    let archived_profile = peek::read_manifest(&backup_file)
         .ok()
         .and_then(|m| m.profile);
     let spec = args.profile.clone().or(archived_profile);
@@ -76,7 +80,7 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
     };
     let req = RestoreRequest {
         profile: &profile,
-        archive: args.backup_file.clone(),
+        archive: backup_file.clone(),
         selection: RestoreSelection {
             components: args.component.clone(),
             skip: args.skip.clone(),
@@ -155,6 +159,33 @@ impl Drop for StagedDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// `--apply-config ID`: the restored configuration files swapped in, under the lock.
+fn apply_config(ctx: &Context, args: &RestoreArgs, id: &str) -> Result<u8, Error> {
+    let profile = stack::load(
+        args.profile.as_deref(),
+        &ctx.config.config,
+        args.project.as_deref(),
+    )?;
+    let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat restore --apply-config")?;
+    let components: Vec<_> = profile
+        .components
+        .iter()
+        .filter(|c| c.kind == crate::engine::stack::Kind::Files)
+        .collect();
+    let applied = restore::config::apply(&components, id)?;
+    for p in applied.iter().filter(|_| !ctx.json) {
+        output::out(&format!(
+            "applied {} (the previous file is kept as {}.pre-{id})",
+            p.display(),
+            p.display()
+        ));
+    }
+    if ctx.json {
+        render::json_print(&json!({"event": "config_applied", "restore_id": id, "files": applied}));
+    }
+    Ok(exit::OK)
 }
 
 fn lock_item(ctx: &Context, held: bool) -> Item {

@@ -16,7 +16,7 @@ use crate::engine::stack::Component;
 const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 /// Every regular file under `paths` with its name in the archive (relative to its root).
-fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, String)>, Vec<String>) {
+pub(crate) fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, String)>, Vec<String>) {
     let mut files = Vec::new();
     let mut missing = Vec::new();
     for p in paths {

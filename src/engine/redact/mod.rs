@@ -119,6 +119,11 @@ enum Kind {
     Generic,
 }
 
+/// Whether a file is read as line-based `KEY=VALUE` (what a restore can merge by key).
+pub fn is_env_style(file_name: &str, content: &str) -> bool {
+    kind_of(file_name, content) == Kind::Env
+}
+
 fn kind_of(name: &str, text: &str) -> Kind {
     let base = name
         .rsplit(['/', '\\'])

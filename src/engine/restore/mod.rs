@@ -4,6 +4,7 @@
 //! all-or-nothing unless `--keep-partial`.
 
 pub mod checklist;
+pub mod config;
 pub mod live;
 pub mod oneoff;
 pub mod pg;

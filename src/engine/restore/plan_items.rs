@@ -21,7 +21,10 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
     let mut items = Vec::new();
     let details = p.details(&c.name);
     let fp = details.and_then(|d| d.fingerprint.as_ref());
-    if c.kind == Kind::Files || c.kind == Kind::Exec {
+    if c.kind == Kind::Files {
+        return config_items(p, c);
+    }
+    if c.kind == Kind::Exec {
         items.push(Item::new(
             format!("kind:{}", c.name),
             format!("{}: restore of a {} component", c.name, c.kind.as_str()),
@@ -368,6 +371,53 @@ async fn folder_items(
         .and_then(Value::as_u64)
         .unwrap_or(0);
     items.extend(docker_disk(ctx, c, need).await);
+}
+
+/// A files component: what `--restore-config` writes beside the live files.
+fn config_items(p: &Prepared, c: &Component) -> Vec<Item> {
+    let (files, notes) = super::config::plan(c, p);
+    let mut items = vec![Item::new(
+        format!("config:{}", c.name),
+        format!("{}: configuration files", c.name),
+        Class::Advisory,
+        if files.is_empty() {
+            ItemStatus::Warn
+        } else {
+            ItemStatus::Ok
+        },
+        format!(
+            "{} files written beside the live ones as <file>.restored-{}, never over them; apply with `lifeboat restore --apply-config {}`{}",
+            files.len(),
+            p.id,
+            p.id,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", notes.join("; "))
+            }
+        ),
+    )];
+    for f in &files {
+        for key in &f.secrets_needed {
+            items.push(Item::new(
+                format!("secret-needed:{}:{key}", c.name),
+                format!("{}: a secret the backup redacted", c.name),
+                Class::Advisory,
+                ItemStatus::Warn,
+                format!("{key} was redacted in the backup and {} has no value for it: the restored file keeps {}; set it before applying", f.live.display(), crate::engine::redact::PLACEHOLDER),
+            ));
+        }
+        if f.placeholders && f.secrets_needed.is_empty() {
+            items.push(Item::new(
+                format!("placeholders:{}:{}", c.name, f.name),
+                format!("{}: redacted values in {}", c.name, f.name),
+                Class::Advisory,
+                ItemStatus::Warn,
+                format!("{} keeps its redacted values (not a KEY=VALUE file: nothing merged); keys that differ: {}", f.name, if f.differing.is_empty() { "none".into() } else { f.differing.join(", ") }),
+            ));
+        }
+    }
+    items
 }
 
 /// The data folder must be on a volume or bind mount for the swap.

@@ -30,6 +30,8 @@ pub struct RestoreOutcome {
 
 enum Unit {
     Pg(pg::Staged),
+    /// Configuration files, written beside the live ones (the paths once written).
+    Config(Vec<super::config::ConfigFile>, Vec<std::path::PathBuf>),
     Redis(redis::Target, DataFolder),
     Folder(DataFolder),
 }
@@ -149,6 +151,14 @@ pub async fn execute(
                 u.c.name
             ));
         }
+        if let Unit::Config(_, written) = &u.unit {
+            out.notes.push(format!(
+                "{}: written beside the live files, not over them: {}; check them, then `lifeboat restore --apply-config {}`",
+                u.c.name,
+                written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                ctx.id
+            ));
+        }
         out.restored.push(u.c.name.clone());
     }
     discard(ctx, &units).await;
@@ -177,6 +187,11 @@ async fn stage_unit(
     c: &Component,
     out: &mut RestoreOutcome,
 ) -> Result<Unit> {
+    if c.kind == Kind::Files {
+        let (files, notes) = super::config::plan(c, p);
+        out.notes.extend(notes);
+        return Ok(Unit::Config(files, Vec::new()));
+    }
     let container = c.main_container().unwrap_or_default();
     let info = ctx.docker.inspect_required(container).await?;
     let details = p.details(&c.name);
@@ -263,7 +278,13 @@ async fn swap_unit(
 ) -> Result<()> {
     let c = u.c;
     let fp = p.details(&c.name).and_then(|d| d.fingerprint.as_ref());
+    if let Unit::Config(files, written) = &mut u.unit {
+        *written = super::config::write(files, &ctx.id)?;
+        u.swapped = true;
+        return Ok(());
+    }
     match &u.unit {
+        Unit::Config(..) => Ok(()),
         Unit::Pg(s) => {
             pg::swap(ctx, c, s).await?;
             u.swapped = true;
@@ -355,6 +376,11 @@ async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> R
     }
     let c = u.c;
     match &u.unit {
+        Unit::Config(_, written) => {
+            for path in written {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         Unit::Pg(s) => pg::rollback(ctx, c, s).await?,
         Unit::Redis(_, folder) | Unit::Folder(folder) => {
             let grace = Duration::from_secs(c.stop_timeout);
@@ -375,6 +401,7 @@ async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> R
 
 async fn commit_unit(ctx: &Ctx<'_>, u: &Planned<'_>) -> Result<()> {
     match &u.unit {
+        Unit::Config(..) => Ok(()),
         Unit::Pg(s) => pg::commit(ctx, u.c, s).await,
         Unit::Redis(_, folder) | Unit::Folder(folder) => folder.commit(ctx.docker, &ctx.id).await,
     }
