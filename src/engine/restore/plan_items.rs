@@ -24,6 +24,9 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
     if c.kind == Kind::Files {
         return config_items(p, c);
     }
+    if c.kind == Kind::Exec && !c.restore_command.is_empty() {
+        return exec_items(ctx, p, c).await;
+    }
     if c.kind == Kind::Exec {
         items.push(Item::new(
             format!("kind:{}", c.name),
@@ -371,6 +374,40 @@ async fn folder_items(
         .and_then(Value::as_u64)
         .unwrap_or(0);
     items.extend(docker_disk(ctx, c, need).await);
+}
+
+/// An exec component: its container must run; its restore command cannot be undone.
+async fn exec_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<Item> {
+    let container = c.main_container().unwrap_or_default();
+    let running = matches!(ctx.docker.inspect(container).await, Ok(Some(ref i)) if serving(i));
+    vec![
+        Item::new(
+            format!("container:{}", c.name),
+            format!("{}: container", c.name),
+            Class::Never,
+            if running { ItemStatus::Ok } else { ItemStatus::Fail },
+            if running { format!("{container} runs") } else { format!("{container} does not run: its restore command runs in it") },
+        ),
+        Item::new(
+            format!("exec:{}", c.name),
+            format!("{}: restore command", c.name),
+            Class::Waivable,
+            ItemStatus::Fail,
+            format!(
+                "`{}` is fed {} and replaces data lifeboat cannot keep aside: it runs last and is never rolled back (--accept exec:{})",
+                c.restore_command.join(" "),
+                c.file,
+                c.name
+            ),
+        )
+        .manual(format!(
+            "tar -xzf {} -O {}/{} | docker exec -i {container} {}",
+            p.archive.display(),
+            p.backup_name,
+            c.file,
+            c.restore_command.join(" ")
+        )),
+    ]
 }
 
 /// A files component: what `--restore-config` writes beside the live files.

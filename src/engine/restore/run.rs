@@ -30,6 +30,9 @@ pub struct RestoreOutcome {
 
 enum Unit {
     Pg(pg::Staged),
+    /// An `exec` component: its restore command, fed the archived file on stdin, in this
+    /// container. Nothing can be kept aside, so it runs last.
+    Exec(String),
     /// Configuration files, written beside the live ones (the paths once written).
     Config(Vec<super::config::ConfigFile>, Vec<std::path::PathBuf>),
     Redis(redis::Target, DataFolder),
@@ -83,6 +86,9 @@ pub async fn execute(
         discard(&calm, &units).await;
         return Err(Error::Cancelled);
     }
+    // Exec restores cannot be undone: they go last, after everything that can fail and be
+    // rolled back has passed.
+    units.sort_by_key(|u| matches!(u.unit, Unit::Exec(_)));
     let cancel = ctx.cancel;
     let ctx = &calm;
     let dependents = match stop_dependents(ctx, p, ledger).await {
@@ -230,6 +236,7 @@ async fn stage_unit(
             };
             Unit::Folder(DataFolder::of(&info, &path)?)
         }
+        Kind::Exec if !c.restore_command.is_empty() => Unit::Exec(info.name.clone()),
         Kind::Files | Kind::Exec => {
             return Err(Error::Other(format!(
                 "{}: this lifeboat does not restore {} components yet",
@@ -285,6 +292,10 @@ async fn swap_unit(
     }
     match &u.unit {
         Unit::Config(..) => Ok(()),
+        Unit::Exec(container) => {
+            u.swapped = true;
+            feed(ctx, c, container, &p.staged(&c.file)).await
+        }
         Unit::Pg(s) => {
             pg::swap(ctx, c, s).await?;
             u.swapped = true;
@@ -376,6 +387,8 @@ async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> R
     }
     let c = u.c;
     match &u.unit {
+        // Nothing was kept aside: what the command did stays (the checklist said so).
+        Unit::Exec(_) => {}
         Unit::Config(_, written) => {
             for path in written {
                 let _ = std::fs::remove_file(path);
@@ -401,10 +414,43 @@ async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> R
 
 async fn commit_unit(ctx: &Ctx<'_>, u: &Planned<'_>) -> Result<()> {
     match &u.unit {
-        Unit::Config(..) => Ok(()),
+        Unit::Config(..) | Unit::Exec(_) => Ok(()),
         Unit::Pg(s) => pg::commit(ctx, u.c, s).await,
         Unit::Redis(_, folder) | Unit::Folder(folder) => folder.commit(ctx.docker, &ctx.id).await,
     }
+}
+
+/// Runs an exec component's restore command with the archived file on its stdin.
+async fn feed(
+    ctx: &Ctx<'_>,
+    c: &Component,
+    container: &str,
+    staged: &std::path::Path,
+) -> Result<()> {
+    let file = tokio::fs::File::open(staged)
+        .await
+        .map_err(|e| Error::io(staged, "open", e))?;
+    let mut stdin = tokio::io::BufReader::with_capacity(1 << 20, file);
+    let info = ctx.docker.inspect_required(container).await?;
+    let creds = crate::engine::credentials::resolve(ctx.profile, c, &info)?;
+    let mut req = crate::engine::docker::ExecRequest::new(c.restore_command.clone());
+    if let Some(p) = &creds.password {
+        req = req.secret("LIFEBOAT_PASSWORD", p);
+    }
+    let o = ctx
+        .docker
+        .exec(container, req, Some(&mut stdin), &mut tokio::io::sink())
+        .await?;
+    if !o.success() {
+        return Err(Error::Other(format!(
+            "{}: {} exited {}: {}",
+            c.name,
+            c.restore_command[0],
+            o.exit_code,
+            o.stderr_line()
+        )));
+    }
+    Ok(())
 }
 
 /// Drops what staging made that no swap consumed (scratch databases).
