@@ -118,6 +118,17 @@ impl Sink for DumpSink {
 
 /// psql inside the container, as the component's user, with the password in its environment.
 fn psql(creds: &Credentials, sql: &str) -> ExecRequest {
+    psql_on(
+        creds,
+        creds.database.as_deref().unwrap_or_default(),
+        Some(sql),
+    )
+}
+
+/// `psql` against database `db` of the server in the container: `sql`, or statements on
+/// stdin. Unaligned, tuples only, stopping at the first error; the password in the
+/// environment.
+pub(crate) fn psql_on(creds: &Credentials, db: &str, sql: Option<&str>) -> ExecRequest {
     let mut r = ExecRequest::new([
         "psql",
         "-X",
@@ -126,15 +137,14 @@ fn psql(creds: &Credentials, sql: &str) -> ExecRequest {
         "ON_ERROR_STOP=1",
         "-h",
         "127.0.0.1",
-        "-c",
-        sql,
+        "-U",
+        creds.user.as_deref().unwrap_or_default(),
+        "-d",
+        db,
     ]);
-    r.cmd.extend([
-        "-U".into(),
-        creds.user.clone().unwrap_or_default(),
-        "-d".into(),
-        creds.database.clone().unwrap_or_default(),
-    ]);
+    if let Some(sql) = sql {
+        r.cmd.extend(["-c".to_string(), sql.to_string()]);
+    }
     with_password(r, creds)
 }
 

@@ -259,6 +259,36 @@ impl super::pipe::Sink for HeadSink {
     }
 }
 
+/// Copies `rdb` into `/tmp/<name>` of `container`, runs its `redis-check-rdb` on it, removes
+/// it. Whether the RDB looked OK, and everything the checker said (stdout, then stderr).
+pub(crate) async fn run_check_rdb(
+    docker: &crate::engine::docker::Docker,
+    short: &(dyn Fn(ExecRequest) -> ExecRequest + Sync),
+    container: &str,
+    rdb: &std::path::Path,
+    name: &str,
+) -> Result<(bool, String)> {
+    docker
+        .upload_file(container, "/tmp", name, rdb, 0o644)
+        .await?;
+    let path = format!("/tmp/{name}");
+    let checked = docker
+        .exec_capture(
+            container,
+            short(ExecRequest::new(["redis-check-rdb", &path])),
+        )
+        .await;
+    let _ = docker
+        .exec_capture(
+            container,
+            short(ExecRequest::new(["rm", "-f", &path]).user("root")),
+        )
+        .await;
+    let (o, out) = checked?;
+    let text = String::from_utf8_lossy(&out).to_string() + &o.stderr;
+    Ok((o.success() && text.contains("RDB looks OK"), text))
+}
+
 /// Counts keys, expiries and already-expired keys of the archived RDB with the container's own
 /// `redis-check-rdb`, which also proves the file sound (it checks the RDB's CRC64).
 async fn check_rdb(
@@ -267,28 +297,15 @@ async fn check_rdb(
     info: &ContainerInfo,
     rdb: &std::path::Path,
 ) -> Result<(u64, u64, u64)> {
-    let name = format!("lifeboat-check-{}.rdb", std::process::id());
-    ctx.docker
-        .upload_file(&info.name, "/tmp", &name, rdb, 0o644)
-        .await?;
-    let path = format!("/tmp/{name}");
-    let checked = ctx
-        .docker
-        .exec_capture(
-            &info.name,
-            ctx.short(ExecRequest::new(["redis-check-rdb", &path])),
-        )
-        .await;
-    let _ = ctx
-        .docker
-        .exec_capture(
-            &info.name,
-            ctx.short(ExecRequest::new(["rm", "-f", &path]).user("root")),
-        )
-        .await;
-    let (o, out) = checked?;
-    let text = String::from_utf8_lossy(&out).to_string() + &o.stderr;
-    if !o.success() || !text.contains("RDB looks OK") {
+    let (ok, text) = run_check_rdb(
+        ctx.docker,
+        &|r| ctx.short(r),
+        &info.name,
+        rdb,
+        &format!("lifeboat-check-{}.rdb", std::process::id()),
+    )
+    .await?;
+    if !ok {
         return Err(Error::Other(format!(
             "component {}: redis-check-rdb refused the copied RDB: {}",
             c.name,

@@ -9,31 +9,10 @@ use serde_json::Value;
 use super::Ctx;
 use crate::engine::components::{chroma, postgres, redis};
 use crate::engine::credentials::Credentials;
-use crate::engine::docker::ExecRequest;
 use crate::engine::error::{Error, Result};
 use crate::engine::stack::Component;
 
-/// A `psql` command against database `db` of the server in the container: `sql`, or
-/// statements on stdin.
-pub fn psql_on(creds: &Credentials, db: &str, sql: Option<&str>) -> ExecRequest {
-    let mut r = ExecRequest::new([
-        "psql",
-        "-X",
-        "-At",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        creds.user.as_deref().unwrap_or_default(),
-        "-d",
-        db,
-    ]);
-    if let Some(sql) = sql {
-        r.cmd.extend(["-c".to_string(), sql.to_string()]);
-    }
-    postgres::with_password(r, creds)
-}
+pub(crate) use crate::engine::components::postgres::psql_on;
 
 /// Runs one SQL statement on `db`; its output, trimmed.
 pub async fn sql(

@@ -12,7 +12,7 @@ use super::Ctx;
 use super::oneoff::DataFolder;
 use crate::engine::components::redis as capture;
 use crate::engine::credentials::{self, Credentials};
-use crate::engine::docker::{ContainerInfo, ExecRequest, OneOff};
+use crate::engine::docker::{ContainerInfo, OneOff};
 use crate::engine::error::{Error, Result};
 use crate::engine::stack::Component;
 
@@ -174,28 +174,15 @@ pub async fn check_staged_oneoff(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path
 /// Runs the target's `redis-check-rdb` on the staged RDB. `Err` carries its last line: an RDB
 /// the target cannot read (a newer RDB version) fails here, before anything stops.
 pub async fn check_staged(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
-    let name = format!("lifeboat-restore-{}.rdb", ctx.id);
-    ctx.docker
-        .upload_file(&info.name, "/tmp", &name, rdb, 0o644)
-        .await?;
-    let path = format!("/tmp/{name}");
-    let checked = ctx
-        .docker
-        .exec_capture(
-            &info.name,
-            ctx.short(ExecRequest::new(["redis-check-rdb", &path])),
-        )
-        .await;
-    let _ = ctx
-        .docker
-        .exec_capture(
-            &info.name,
-            ctx.short(ExecRequest::new(["rm", "-f", &path]).user("root")),
-        )
-        .await;
-    let (o, out) = checked?;
-    let text = String::from_utf8_lossy(&out).to_string() + &o.stderr;
-    if o.success() && text.contains("RDB looks OK") {
+    let (ok, text) = capture::run_check_rdb(
+        ctx.docker,
+        &|r| ctx.short(r),
+        &info.name,
+        rdb,
+        &format!("lifeboat-restore-{}.rdb", ctx.id),
+    )
+    .await?;
+    if ok {
         return Ok(());
     }
     if !text.contains("Checking RDB file") {
@@ -203,7 +190,11 @@ pub async fn check_staged(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Re
         return Err(Error::Docker(format!(
             "redis-check-rdb could not run in {}: {}",
             info.name,
-            o.stderr_line()
+            text.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
         )));
     }
     let why = text
