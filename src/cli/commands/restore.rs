@@ -146,7 +146,22 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
             cancel: &cancel,
             id: id.clone(),
         };
-        restore::execute(&rctx, &prepared, &Ledger::new(&state), req.keep_partial).await
+        // What a killed lifeboat left stopped runs again first, its policy restored.
+        let ledger = Ledger::new(&state);
+        for held in ledger.list()? {
+            let message = match ledger.release(&docker, &held.container).await? {
+                None => format!(
+                    "started {} again: a previous run left it stopped",
+                    held.container
+                ),
+                Some(note) => note,
+            };
+            crate::engine::progress::Reporter::event(
+                session.reporter(),
+                crate::engine::progress::Event::Warning { message },
+            );
+        }
+        restore::execute(&rctx, &prepared, &ledger, req.keep_partial).await
     });
     session.finish();
     Ok(summarize(ctx, &outcome?, waived))
@@ -213,7 +228,8 @@ fn lock_item(ctx: &Context, held: bool) -> Item {
     }
 }
 
-/// The typed confirmation on a terminal: the operator types the profile name.
+/// The typed confirmation on a terminal: the operator types `yes`, as the runbook's script
+/// asked; anything else cancels (exit 20).
 fn confirm(args: &RestoreArgs, p: &Prepared) -> Result<(), Error> {
     if args.force {
         return Ok(());
@@ -277,6 +293,7 @@ fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool) -> u8 {
     if ctx.json {
         render::json_print(&json!({"event": "restore", "outcome": o, "code": code}));
     } else {
+        output::out(&format!("Restore {}", o.restore_id));
         if !o.restored.is_empty() {
             output::out(&format!(
                 "Restored and checked against the backup: {}",

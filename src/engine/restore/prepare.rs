@@ -48,10 +48,10 @@ impl Prepared {
 fn manual_commands(archive: &Path, name: &str) -> String {
     let a = archive.display();
     format!(
-        "restore it by hand: sha256sum -c {a}.sha256 && tar -xzf {a} -C /tmp; then \
-         gunzip -c /tmp/{name}/postgres.sql.gz | docker exec -i <postgres container> psql -X -v ON_ERROR_STOP=1 -U <user> -d <db>; \
-         docker stop <redis container> && docker cp /tmp/{name}/redis-dump.rdb <redis container>:/data/dump.rdb && docker start <redis container>; \
-         docker stop <chroma container> && docker run --rm -v <chroma volume>:/data -v /tmp/{name}:/b <chroma image> tar -xzf /b/chromadb.tar.gz -C /data (docs/runbook.md)"
+        "restore it by hand, following docs/runbook.md section 5: sha256sum -c {a}.sha256 && tar -xzf {a} -C /tmp; \
+         load /tmp/{name}/postgres.sql.gz with psql -X -v ON_ERROR_STOP=1 into a new, empty database first and rename it in only once it loaded; \
+         for Redis with appendonly yes install the RDB as the AOF base too, or it starts empty; \
+         for Chroma empty the stopped volume before tar -xzf, keeping the old files aside"
     )
 }
 
@@ -69,7 +69,9 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
     let selected = select(req.profile, &peeked, &req.selection)?;
     let mut items = Vec::new();
     let need: u64 = peeked.details().values().map(|d| d.size).sum::<u64>() + (1 << 20);
-    let staging_disk = disk_item("disk:staging", "staging", &req.staging, need);
+    let mut staging_disk = disk_item("disk:staging", "staging", &req.staging, need);
+    // Without room the archive is never read: nothing to waive.
+    staging_disk.class = Class::Never;
     let room = staging_disk.status != ItemStatus::Fail;
     items.push(staging_disk);
     let stage_dir = req.staging.join(format!("restore-{}", ctx.id));

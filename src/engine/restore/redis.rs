@@ -105,6 +105,7 @@ pub async fn target_stopped(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) 
         image: info.image.clone(),
         cmd: vec!["redis-server".into(), "--version".into()],
         entrypoint: Some(vec![String::new()]),
+        labels: vec![("lifeboat.oneoff".into(), "check".into())],
         ..Default::default()
     };
     let (code, out) = ctx
@@ -151,7 +152,7 @@ pub async fn check_staged_oneoff(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path
         // Staged files are root's, mode 0600.
         user: Some("0:0".into()),
         entrypoint: Some(vec![String::new()]),
-        ..Default::default()
+        labels: vec![("lifeboat.oneoff".into(), "check".into())],
     };
     let (code, out) = ctx
         .docker

@@ -130,7 +130,14 @@ pub async fn execute(
                     c.name
                 ))
             })?;
-            out.rolled_back.push((c.name.clone(), reason));
+            if matches!(unit.unit, Unit::Exec(_)) {
+                out.notes.push(format!(
+                    "{}: its restore command failed and cannot be undone: {reason}",
+                    c.name
+                ));
+            } else {
+                out.rolled_back.push((c.name.clone(), reason));
+            }
             if !keep_partial {
                 failure = Some(format!("put back because {} failed", c.name));
                 break;
@@ -303,8 +310,10 @@ async fn swap_unit(
         }
         Unit::Redis(t, folder) => {
             let stream = redis::upload_stream(p.staged(&c.file), t, &ctx.id);
-            swap_folder(ctx, ledger, c, folder, stream, true, None).await?;
+            // Marked first: a start that fails after the swap must still be rolled back, and
+            // rolling back a swap that never happened is a no-op.
             u.swapped = true;
+            swap_folder(ctx, ledger, c, folder, stream, true, None).await?;
             redis::wait_loaded(ctx, &folder.container, &t.creds).await?;
             let keys = live::redis_keys(ctx, &folder.container, &t.creds).await?;
             redis::compare_keys(fp, keys).map_err(|d| {
@@ -319,8 +328,8 @@ async fn swap_unit(
             let root =
                 details.and_then(|d| Some((d.root_owner.as_deref()?, d.root_mode.as_deref()?)));
             let stream = volume::component_stream(p.staged(&c.file), &ctx.id);
-            swap_folder(ctx, ledger, c, folder, stream, false, root).await?;
             u.swapped = true;
+            swap_folder(ctx, ledger, c, folder, stream, false, root).await?;
             if c.kind == Kind::Chroma {
                 let rec = fp.and_then(|f| f.get("collections")).cloned();
                 let live = live::chroma_collections(ctx, &folder.container).await;
