@@ -480,3 +480,84 @@ fn an_rdb_newer_than_the_target_reads_is_refused_with_14() {
     assert!(rdb["detail"].as_str().unwrap().contains("99"), "{rdb}");
     assert_untouched(stack, &env, &started);
 }
+
+/// `lifeboat restore` on a terminal (through `script`), answering its prompt after `between`.
+fn on_a_terminal(env: &Env, archive: &Path, answer: &str, between: impl FnOnce()) -> (i32, String) {
+    use std::io::{Read, Write};
+    let base = env.lifeboat();
+    let mut words: Vec<String> = std::iter::once(base.get_program())
+        .chain(base.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    words.extend(
+        [
+            "--no-progress",
+            "restore",
+            "--component",
+            "postgres",
+            "--backup-file",
+        ]
+        .map(String::from),
+    );
+    words.push(archive.display().to_string());
+    let cmd = words.join(" ");
+    let mut child = base
+        .get_envs()
+        .fold(std::process::Command::new("script"), |mut c, (k, v)| {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+            c
+        })
+        .args(["-qfec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("Type yes to go on") {
+        let n = out.read(&mut buf).unwrap();
+        assert!(n > 0, "the prompt never came: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    between();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{answer}").unwrap();
+    let mut rest = String::new();
+    let _ = out.read_to_string(&mut rest);
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), seen + &rest)
+}
+
+#[test]
+fn the_typed_confirmation_cancels_with_20_and_a_change_after_the_checklist_is_caught() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    psql(stack, "tars_home", "DELETE FROM audit_log");
+    let dump = pg_dump(stack);
+    let (code, text) = on_a_terminal(&env, &a, "no", || {});
+    assert_eq!(code, 20, "{text}");
+    assert_eq!(pg_dump(stack), dump);
+    // The server goes down while the operator reads the checklist: caught before anything.
+    let pg = format!("{}-postgres", stack.project);
+    let (code, text) = on_a_terminal(&env, &a, "yes", || {
+        assert!(common::testbed::docker(&["stop", &pg]).status.success());
+    });
+    assert!(common::testbed::docker(&["start", &pg]).status.success());
+    wait_for("postgres", || {
+        common::testbed::docker(&["exec", &pg, "pg_isready", "-h", "127.0.0.1"])
+            .status
+            .success()
+    });
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("changed since it was shown"), "{text}");
+    assert_eq!(pg_dump(stack), dump);
+    assert_no_leftovers(stack);
+    let (code, text) = on_a_terminal(&env, &a, "yes", || {});
+    assert_eq!(code, 0, "{text}");
+    assert!(psql(stack, "tars_home", "SELECT count(*) FROM audit_log") != "0");
+}

@@ -1,6 +1,7 @@
 //! SIGINT, SIGTERM and SIGHUP for the command line: the first one cancels the running job
 //! (it stops at its next check and cleans up) and the command exits 130, 143 or 129; a second
-//! one exits at once. A SIGHUP that was ignored when lifeboat started (`nohup`) stays ignored.
+//! one exits at once, except while a restore swaps data. A SIGHUP that was ignored when
+//! lifeboat started (`nohup`) stays ignored.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -18,6 +19,13 @@ pub fn set_json(json: bool) {
     JSON.store(json, Ordering::SeqCst);
 }
 static TOKEN: OnceLock<Cancel> = OnceLock::new();
+static PROTECTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// While a restore swaps data, a second signal does not end lifeboat at once: leaving a
+/// component half-swapped is worse than waiting for it to settle (commit or rollback).
+pub fn protect(on: bool) {
+    PROTECTED.store(on, Ordering::SeqCst);
+}
 
 /// The token every command's job honours; cancelled by the first signal.
 pub fn token() -> Cancel {
@@ -76,6 +84,12 @@ pub fn install() {
                     .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
                     .is_err()
                 {
+                    if PROTECTED.load(Ordering::SeqCst) {
+                        crate::cli::output::err(
+                            "lifeboat: the restore stops as soon as the component it is swapping is settled; kill -9 would leave it half-swapped",
+                        );
+                        continue;
+                    }
                     // A second signal: the operator means it.
                     std::process::exit(i32::from(exit_code(sig)));
                 }

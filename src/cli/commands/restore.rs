@@ -136,6 +136,7 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
     }
     confirm(args, &prepared)?;
     // Phase 2: everything checked in staging, then the swaps.
+    signals::protect(true);
     let session = Session::start(ctx.render_mode());
     let outcome = crate::cli::block_on(async {
         let docker = Docker::connect().await?;
@@ -164,6 +165,7 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
         restore::execute(&rctx, &prepared, &ledger, req.keep_partial).await
     });
     session.finish();
+    signals::protect(false);
     Ok(summarize(ctx, &outcome?, waived))
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::checklist::ItemStatus;
 use super::oneoff::DataFolder;
 use super::prepare::Prepared;
 use super::{Ctx, live, pg, redis, volume};
@@ -68,6 +69,9 @@ pub async fn execute(
         cancel: &calm_token,
         id: ctx.id.clone(),
     };
+    if let Err(e) = recheck(ctx, p).await {
+        return Err(nothing_stopped(e));
+    }
     let mut units = Vec::new();
     for c in &p.selected {
         match stage_unit(ctx, p, c, &mut out).await {
@@ -184,6 +188,27 @@ pub async fn execute(
         return Err(Error::Cancelled);
     }
     Ok(out)
+}
+
+/// Before the first destructive step, the checklist again for what can change while an
+/// operator reads it (containers, versions, images, disk): an item that blocks now but did
+/// not block (or was not waived) when shown ends the restore.
+async fn recheck(ctx: &Ctx<'_>, p: &Prepared) -> Result<()> {
+    for c in &p.selected {
+        for item in super::plan_items::component_items(ctx, p, c).await {
+            if !item.blocks() {
+                continue;
+            }
+            let shown = p.items.iter().find(|i| i.id == item.id);
+            if !shown.is_some_and(|s| matches!(s.status, ItemStatus::Fail | ItemStatus::Waived)) {
+                return Err(Error::Other(format!(
+                    "checklist item {} changed since it was shown: {}",
+                    item.id, item.detail
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn nothing_stopped(e: Error) -> Error {
