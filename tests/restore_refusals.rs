@@ -561,3 +561,34 @@ fn the_typed_confirmation_cancels_with_20_and_a_change_after_the_checklist_is_ca
     assert_eq!(code, 0, "{text}");
     assert!(psql(stack, "tars_home", "SELECT count(*) FROM audit_log") != "0");
 }
+
+#[test]
+fn the_lock_held_refuses_with_11_and_a_dry_run_shows_it() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let lock = env.dir.path().join("lock");
+    let mut holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "60"])
+        .spawn()
+        .unwrap();
+    wait_for("the lock taken", || {
+        sh(
+            env.dir.path(),
+            &format!("! flock -n {} true", lock.display()),
+        )
+        .status
+        .success()
+    });
+    let started = started_at(stack);
+    let o = restore(&env, &a, &["--force"]);
+    let dry = restore(&env, &a, &["--dry-run"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(code(&o), 11, "{}", stderr(&o));
+    assert!(error_line(&o).contains("lock"), "{}", stderr(&o));
+    assert_eq!(code(&dry), 1, "{}", stderr(&dry));
+    assert!(error_line(&dry).contains("lock"), "{}", error_line(&dry));
+    assert_untouched(stack, &env, &started);
+}

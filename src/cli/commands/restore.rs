@@ -73,10 +73,11 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
             "restore replaces live data and no terminal is attached to confirm it: pass --force (or --dry-run to only check)".into(),
         ));
     }
-    let lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat restore");
-    let _lock = match (&lock, args.dry_run) {
-        (Err(_), false) => return Err(lock.err().unwrap_or(Error::Cancelled)),
-        _ => lock.ok(),
+    // A dry run shows a held lock as a failed checklist item; a restore stops (11).
+    let _lock = match HostLock::try_acquire(&ctx.locations.lock, "lifeboat restore") {
+        Ok(l) => Some(l),
+        Err(e) if !args.dry_run => return Err(e),
+        Err(_) => None,
     };
     let req = RestoreRequest {
         profile: &profile,
