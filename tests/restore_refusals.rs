@@ -592,3 +592,41 @@ fn the_lock_held_refuses_with_11_and_a_dry_run_shows_it() {
     assert!(error_line(&dry).contains("lock"), "{}", error_line(&dry));
     assert_untouched(stack, &env, &started);
 }
+
+#[test]
+fn an_image_changed_since_the_backup_and_a_newer_format_are_gated() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    let other = rewrite(&a, &env.dir.path().join("image"), |m, _| {
+        m.details_mut().get_mut("redis").unwrap().image_digest =
+            Some("sha256:0000000000000000000000000000000000000000000000000000000000000000".into());
+    });
+    let started = started_at(stack);
+    let o = restore(&env, &other, &["--dry-run", "--component", "redis"]);
+    assert_eq!(code(&o), 14, "{}", stderr(&o));
+    assert!(error_line(&o).contains("image:redis"), "{}", error_line(&o));
+    let o = restore(
+        &env,
+        &other,
+        &[
+            "--dry-run",
+            "--component",
+            "redis",
+            "--accept",
+            "image:redis",
+        ],
+    );
+    assert_eq!(code(&o), 3, "waived: {}", stderr(&o));
+    let newer = rewrite(&a, &env.dir.path().join("format3"), |m, _| {
+        m.format = Some(3)
+    });
+    let o = restore(&env, &newer, &["--force"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        error_line(&o).contains("upgrade lifeboat"),
+        "{}",
+        error_line(&o)
+    );
+    assert_untouched(stack, &env, &started);
+}
