@@ -324,20 +324,7 @@ fn the_lock_held_exits_11() {
     let stack = stack();
     let _g = serial();
     let env = Env::new(stack);
-    let lock = env.dir.path().join("lock");
-    let mut holder = std::process::Command::new("flock")
-        .arg(&lock)
-        .args(["sleep", "60"])
-        .spawn()
-        .unwrap();
-    wait_for("the lock taken", || {
-        sh(
-            env.dir.path(),
-            &format!("! flock -n {} true", lock.display()),
-        )
-        .status
-        .success()
-    });
+    let mut holder = hold_lock(&env);
     let o = env.backup(&[]);
     let _ = holder.kill();
     let _ = holder.wait();

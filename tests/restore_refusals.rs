@@ -567,20 +567,7 @@ fn the_lock_held_refuses_with_11_and_a_dry_run_shows_it() {
     let stack = stack();
     let _g = serial();
     let (env, a) = backed_up(stack);
-    let lock = env.dir.path().join("lock");
-    let mut holder = std::process::Command::new("flock")
-        .arg(&lock)
-        .args(["sleep", "60"])
-        .spawn()
-        .unwrap();
-    wait_for("the lock taken", || {
-        sh(
-            env.dir.path(),
-            &format!("! flock -n {} true", lock.display()),
-        )
-        .status
-        .success()
-    });
+    let mut holder = hold_lock(&env);
     let started = started_at(stack);
     let o = restore(&env, &a, &["--force"]);
     let dry = restore(&env, &a, &["--dry-run"]);

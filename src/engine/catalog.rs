@@ -166,6 +166,12 @@ fn load_manifest(info: &mut ArchiveInfo, index: Option<&Index>) {
     }
 }
 
+/// " (3h 12m ago)" for a capture time, or nothing when it is unknown.
+pub fn ago(then: Option<jiff::Timestamp>) -> String {
+    then.map(|t| format!(" ({} ago)", age(jiff::Timestamp::now(), t)))
+        .unwrap_or_default()
+}
+
 /// Age of a capture time as "3h 12m", "2d 4h", "45s".
 pub fn age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
     let secs = now.as_second() - then.as_second();

@@ -279,7 +279,11 @@ async fn component_checks(
     (estimate, out)
 }
 
-async fn postgres_size(docker: &Docker, profile: &Profile, c: &Component) -> Option<u64> {
+pub(crate) async fn postgres_size(
+    docker: &Docker,
+    profile: &Profile,
+    c: &Component,
+) -> Option<u64> {
     let info = docker.inspect(c.main_container()?).await.ok()??;
     let creds = crate::engine::credentials::resolve(profile, c, &info).ok()?;
     let mut r = ExecRequest::new([

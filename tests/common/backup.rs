@@ -350,3 +350,22 @@ pub fn fresh_redis(extracted: &Path) -> Scratch {
     });
     rd
 }
+
+/// Another process holding the host lock of `env` (flock), until killed.
+pub fn hold_lock(env: &Env) -> std::process::Child {
+    let lock = env.dir.path().join("lock");
+    let holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "60"])
+        .spawn()
+        .unwrap();
+    wait_for("the lock taken", || {
+        super::sh(
+            env.dir.path(),
+            &format!("! flock -n {} true", lock.display()),
+        )
+        .status
+        .success()
+    });
+    holder
+}

@@ -103,15 +103,7 @@ fn print(
     };
     field("Format", format!("{} (written by {writer})", m.format()));
     field("Kind", format!("{:?}", m.archive_kind()).to_lowercase());
-    let age = m
-        .instant()
-        .map(|t| {
-            format!(
-                " ({} ago)",
-                crate::engine::catalog::age(jiff::Timestamp::now(), t)
-            )
-        })
-        .unwrap_or_default();
+    let age = crate::engine::catalog::ago(m.instant());
     field("Captured", format!("{}{age}", s(&m.timestamp)));
     field("Host", s(&m.host));
     if let Some(p) = &m.profile {

@@ -307,15 +307,20 @@ async fn drop_stale_scratches(ctx: &Ctx<'_>, c: &Component, s: &Staged) -> Resul
     Ok(())
 }
 
+/// SQL ending every other session on `db` (dependents are stopped by then).
+fn terminate_others(db: &str) -> String {
+    format!(
+        "SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity \
+         WHERE datname = {} AND pid <> pg_catalog.pg_backend_pid()",
+        literal(db)
+    )
+}
+
 /// Ends every other session on the live database, then renames it away and the scratch in.
 /// Dependents are stopped by then; a client that reconnects in between fails the rename,
 /// which is tried again a few times.
 pub async fn swap(ctx: &Ctx<'_>, c: &Component, s: &Staged) -> Result<()> {
-    let terminate = format!(
-        "SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity \
-         WHERE datname = {} AND pid <> pg_catalog.pg_backend_pid()",
-        literal(&s.database)
-    );
+    let terminate = terminate_others(&s.database);
     let rename = format!(
         "ALTER DATABASE {} RENAME TO {}",
         ident(&s.database),
@@ -379,11 +384,7 @@ pub async fn check(
 /// Rollback after a swap: the restored database goes, the old one gets its name back.
 pub async fn rollback(ctx: &Ctx<'_>, c: &Component, s: &Staged) -> Result<()> {
     let failed = derived(&s.database, &format!("__failed_{}", ctx.id));
-    let terminate = format!(
-        "SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity \
-         WHERE datname = {} AND pid <> pg_catalog.pg_backend_pid()",
-        literal(&s.database)
-    );
+    let terminate = terminate_others(&s.database);
     live::sql(ctx, c, &s.container, &s.creds, MAINTENANCE_DB, &terminate).await?;
     for (from, to) in [(&s.database, &failed), (&s.pre, &s.database)] {
         live::sql(

@@ -192,12 +192,9 @@ async fn postgres_items(
             format!("live rows unknown: {e}"),
         ),
     });
-    let need = ctx
-        .docker
-        .du(&info.name, "/var/lib/postgresql/data")
+    // The scratch database grows to about the live one's size beside it.
+    let need = crate::engine::plan::postgres_size(ctx.docker, ctx.profile, c)
         .await
-        .ok()
-        .flatten()
         .unwrap_or(0);
     items.extend(docker_disk(ctx, c, need).await);
     let _ = p;

@@ -217,16 +217,7 @@ pub fn disk_item(id: &str, what: &str, path: &Path, need: u64) -> Item {
 fn general_items(req: &RestoreRequest<'_>, p: &Prepared) -> Vec<Item> {
     let mut items = Vec::new();
     let names = p.components.join(", ");
-    let age = p
-        .manifest
-        .instant()
-        .map(|t| {
-            format!(
-                " ({} ago)",
-                crate::engine::catalog::age(jiff::Timestamp::now(), t)
-            )
-        })
-        .unwrap_or_default();
+    let age = crate::engine::catalog::ago(p.manifest.instant());
     items.push(Item::new(
         "data-loss-window",
         "data-loss window",
