@@ -107,11 +107,29 @@ pub struct BackupArgs {
     pub dry_run: bool,
 }
 
-#[derive(Debug, ClapArgs)]
+#[derive(Debug, Clone, ClapArgs)]
 pub struct RestoreArgs {
     /// The archive to restore from.
-    #[arg(long, value_name = "FILE", required_unless_present = "apply_config")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["apply_config", "undo", "rollback", "resume"]
+    )]
     pub backup_file: Option<std::path::PathBuf>,
+    /// Put back what a committed restore replaced, from its safety backup (default: the
+    /// newest restore that took one). Takes its own safety backup first.
+    #[arg(long, value_name = "RESTORE_ID", num_args = 0..=1, default_missing_value = "",
+          conflicts_with_all = ["backup_file", "apply_config", "rollback", "resume"])]
+    pub undo: Option<String>,
+    /// Settle an interrupted restore by putting the old data of every component it touched
+    /// back (the safe default).
+    #[arg(long, value_name = "RESTORE_ID",
+          conflicts_with_all = ["backup_file", "apply_config", "resume"])]
+    pub rollback: Option<String>,
+    /// Settle an interrupted restore by keeping what it swapped and checked, putting back what
+    /// it caught half-way, then restoring the rest from the same archive (same bytes).
+    #[arg(long, value_name = "RESTORE_ID", conflicts_with_all = ["backup_file", "apply_config"])]
+    pub resume: Option<String>,
     /// Swap in the configuration files a restore wrote beside the live ones
     /// (`<file>.restored-ID`); the live files are kept as `<file>.pre-ID`.
     #[arg(long, value_name = "RESTORE_ID", conflicts_with = "backup_file")]

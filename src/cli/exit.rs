@@ -26,6 +26,7 @@ pub fn for_error(kind: ErrorKind) -> u8 {
         ErrorKind::Locked => LOCKED,
         ErrorKind::Cancelled => CANCELLED,
         ErrorKind::Secret => SECRET,
+        ErrorKind::Interrupted | ErrorKind::RollbackFailed => INTERRUPTED,
         _ => ERROR,
     }
 }

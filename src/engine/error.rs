@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Incompatible,
     /// A restore could not put the old data back: the stack needs a person.
     RollbackFailed,
+    /// An interrupted restore must be settled first (`--rollback` / `--resume`).
+    Interrupted,
     /// Another lifeboat holds the lock.
     Locked,
     /// The operation was cancelled by the operator.
@@ -54,6 +56,8 @@ pub enum Error {
     Incompatible(String),
     #[error("{0}")]
     RollbackFailed(String),
+    #[error("{0}")]
+    Interrupted(String),
     #[error("lock {} is held by {holder}; try again when it finishes", .path.display())]
     Locked { path: PathBuf, holder: String },
     #[error("cancelled")]
@@ -90,6 +94,7 @@ impl Error {
             Error::Locked { .. } => ErrorKind::Locked,
             Error::Incompatible(_) => ErrorKind::Incompatible,
             Error::RollbackFailed(_) => ErrorKind::RollbackFailed,
+            Error::Interrupted(_) => ErrorKind::Interrupted,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Secret(_) => ErrorKind::Secret,
             Error::Io { .. }

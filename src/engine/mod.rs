@@ -15,6 +15,7 @@ pub mod docker;
 pub mod envfile;
 pub mod error;
 pub mod index;
+pub mod journal;
 pub mod lock;
 pub mod plan;
 pub mod progress;

@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod restore;
+pub mod safety;
 pub mod testbed;
 
 use std::io::Write;

@@ -64,6 +64,7 @@ fn error_code(e: &Error) -> u8 {
         (ErrorKind::Cancelled, None) => exit::CANCELLED,
         (ErrorKind::Locked, _) => exit::LOCKED,
         (ErrorKind::Secret, _) => exit::SECRET,
+        (ErrorKind::Interrupted, _) => exit::INTERRUPTED,
         _ => exit::ERROR,
     }
 }
@@ -118,6 +119,10 @@ fn execute(ctx: &Context, args: &BackupArgs, profile: &stack::Profile) -> Result
             return Ok(Err(p));
         }
         let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat backup")?;
+        // An interrupted restore may hold half-swapped data: nothing runs until it is settled.
+        if let Some(r) = crate::engine::journal::unsettled(&state)?.first() {
+            return Err(crate::engine::journal::refuse(r));
+        }
         let ledger = Ledger::new(&state);
         for held in ledger.list()? {
             let message = match ledger.release(&docker, &held.container).await? {

@@ -5,5 +5,6 @@ pub mod inspect;
 pub mod list;
 pub mod recover;
 pub mod restore;
+pub mod restore_settle;
 pub mod status;
 pub mod verify;

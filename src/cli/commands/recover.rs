@@ -1,26 +1,47 @@
 //! `lifeboat recover`: starts again what a killed lifeboat left stopped (stopped.json), with
 //! its restart policy restored. Takes the host lock without waiting. The runbook's `@reboot`
-//! and every-ten-minutes cron lines run it.
+//! and every-ten-minutes cron lines run it. Journal-aware: the containers of an interrupted
+//! restore that caught a component half-swapped stay stopped and are named (exit 15) until
+//! `lifeboat restore --rollback ID` or `--resume ID` settles it.
 
 use crate::cli::{Context, exit, fail, output};
 use crate::engine::docker::Docker;
 use crate::engine::error::Result;
+use crate::engine::journal;
 use crate::engine::lock::HostLock;
 use crate::engine::stopped::Ledger;
 
+#[derive(Default)]
+struct Recovered {
+    started: Vec<String>,
+    /// Held containers left stopped: (container, why).
+    kept: Vec<(String, String)>,
+    problems: Vec<String>,
+    /// Interrupted restores, described.
+    unsettled: Vec<String>,
+}
+
 pub fn run(ctx: &Context) -> u8 {
     match recover(ctx) {
-        Ok((started, problems)) => {
-            for c in &started {
+        Ok(r) => {
+            for c in &r.started {
                 output::out(&format!("started {c} again (restart policy restored)"));
             }
-            if started.is_empty() && problems.is_empty() {
+            for (c, why) in &r.kept {
+                output::out(&format!("left {c} stopped: {why}"));
+            }
+            if r.started.is_empty() && r.kept.is_empty() && r.problems.is_empty() {
                 output::out("nothing to recover: lifeboat holds no container stopped");
             }
-            for p in &problems {
+            for p in &r.problems {
                 output::err(&format!("lifeboat: {p}"));
             }
-            if problems.is_empty() {
+            for u in &r.unsettled {
+                output::err(&format!("lifeboat: {u}"));
+            }
+            if !r.unsettled.is_empty() {
+                exit::INTERRUPTED
+            } else if r.problems.is_empty() {
                 exit::OK
             } else {
                 exit::ERROR
@@ -33,24 +54,52 @@ pub fn run(ctx: &Context) -> u8 {
     }
 }
 
-fn recover(ctx: &Context) -> Result<(Vec<String>, Vec<String>)> {
+fn recover(ctx: &Context) -> Result<Recovered> {
     let state = ctx.locations.require_state()?.to_path_buf();
     let ledger = Ledger::new(&state);
-    if ledger.list()?.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+    let pending = journal::unsettled(&state)?;
+    if ledger.list()?.is_empty() && pending.is_empty() {
+        return Ok(Recovered::default());
     }
     let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat recover")?;
+    // Under the lock every unsettled journal is an interrupted restore.
+    let pending = journal::unsettled(&state)?;
+    let mut out = Recovered {
+        unsettled: pending
+            .iter()
+            .map(|r| journal::refuse(r).to_string())
+            .collect(),
+        ..Default::default()
+    };
+    // A restore that caught a component half-swapped keeps everything it held stopped:
+    // that component's containers must not start on mixed data, and its dependents would
+    // only meet a half-replaced service.
+    let frozen: Vec<&journal::Read> = pending
+        .iter()
+        .filter(|r| !r.mid_swap_containers().is_empty())
+        .collect();
     crate::cli::block_on(async {
         let docker = Docker::connect().await?;
-        let mut started = Vec::new();
-        let mut problems = Vec::new();
         for held in ledger.list()? {
+            if let Some(r) = frozen
+                .iter()
+                .find(|r| held.purpose.ends_with(&format!(" {}", r.begin.id)))
+            {
+                out.kept.push((
+                    held.container.clone(),
+                    format!(
+                        "restore {} was interrupted with it half-swapped; settle it with `lifeboat restore --rollback {}`",
+                        r.begin.id, r.begin.id
+                    ),
+                ));
+                continue;
+            }
             match ledger.release(&docker, &held.container).await {
-                Ok(None) => started.push(held.container),
-                Ok(Some(note)) => problems.push(note),
-                Err(e) => problems.push(format!("{}: {e}", held.container)),
+                Ok(None) => out.started.push(held.container),
+                Ok(Some(note)) => out.problems.push(note),
+                Err(e) => out.problems.push(format!("{}: {e}", held.container)),
             }
         }
-        Ok((started, problems))
+        Ok(out)
     })
 }

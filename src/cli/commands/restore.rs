@@ -12,10 +12,11 @@ use crate::cli::{Context, exit, fail, output, signals};
 use crate::engine::archive::peek;
 use crate::engine::docker::Docker;
 use crate::engine::error::{Error, ErrorKind};
+use crate::engine::journal::{self, Journal};
 use crate::engine::lock::HostLock;
 use crate::engine::restore::{
     self, Ctx, Item, ItemStatus, Prepared, RestoreOutcome, RestoreRequest, RestoreSelection,
-    checklist,
+    RunOptions, checklist,
 };
 use crate::engine::stack;
 use crate::engine::stopped::Ledger;
@@ -44,6 +45,26 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
     if let Some(id) = &args.apply_config {
         return apply_config(ctx, args, id);
     }
+    if args.rollback.is_some() || args.resume.is_some() || args.undo.is_some() {
+        return super::restore_settle::run(ctx, args);
+    }
+    restore_archive(ctx, args, &Extra::default())
+}
+
+/// What `--resume` and `--undo` add to an ordinary restore.
+#[derive(Debug, Default)]
+pub(super) struct Extra {
+    /// The archive must still be these bytes (a resume restores what was verified before).
+    pub expect_sha256: Option<String>,
+    /// The restore this one undoes.
+    pub undoes: Option<String>,
+}
+
+pub(super) fn restore_archive(
+    ctx: &Context,
+    args: &RestoreArgs,
+    extra: &Extra,
+) -> Result<u8, Error> {
     let backup_file = args.backup_file.clone().unwrap_or_default();
     if !backup_file.exists() {
         return Err(Error::NotFound(backup_file));
@@ -52,11 +73,16 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
         .ok()
         .and_then(|m| m.profile);
     let spec = args.profile.clone().or(archived_profile);
-    let profile = stack::load(spec.as_deref(), &ctx.config.config, args.project.as_deref())
-        .or_else(|e| match args.profile {
-            Some(_) => Err(e),
-            None => stack::load(None, &ctx.config.config, args.project.as_deref()),
-        })?;
+    // The spec that loaded is journalled, so a later --rollback loads the same profile.
+    let (profile, spec) =
+        match stack::load(spec.as_deref(), &ctx.config.config, args.project.as_deref()) {
+            Ok(p) => (p, spec),
+            Err(e) if args.profile.is_some() => return Err(e),
+            Err(_) => (
+                stack::load(None, &ctx.config.config, args.project.as_deref())?,
+                None,
+            ),
+        };
     let state = ctx.locations.require_state()?.to_path_buf();
     let staging = ctx
         .locations
@@ -79,6 +105,20 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
         Err(e) if !args.dry_run => return Err(e),
         Err(_) => None,
     };
+    // Under the lock every unsettled journal is an interrupted restore: settle it first.
+    if _lock.is_some()
+        && let Some(r) = journal::unsettled(&state)?.first()
+    {
+        return Err(journal::refuse(r));
+    }
+    if _lock.is_some() {
+        clean_staging(
+            &ctx.locations
+                .staging
+                .clone()
+                .unwrap_or_else(|| state.join("staging")),
+        );
+    }
     let req = RestoreRequest {
         profile: &profile,
         archive: backup_file.clone(),
@@ -112,6 +152,17 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
     let mut prepared = prepared?;
     // The staged copy goes whatever happens next.
     let _staged = StagedDir(prepared.stage_dir.clone());
+    if let Some(want) = &extra.expect_sha256
+        && *want != prepared.sha256
+    {
+        return Err(Error::integrity(
+            &backup_file,
+            format!(
+                "not the bytes the interrupted restore verified (SHA-256 {} now, {want} then): resume restores only those; settle it with --rollback instead",
+                prepared.sha256
+            ),
+        ));
+    }
     prepared.items.push(lock_item(ctx, _lock.is_some()));
     checklist::apply_accept(&mut prepared.items, &req.accept).map_err(Error::Usage)?;
     print_checklist(ctx, &prepared);
@@ -136,15 +187,34 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
         return Ok(if waived { exit::WARNINGS } else { exit::OK });
     }
     confirm(args, &prepared)?;
-    // Phase 2: everything checked in staging, then the swaps.
+    // Phase 2: everything checked in staging, then the swaps, each step journalled first.
+    let journal = Journal::create(
+        &state,
+        journal::Begin {
+            id: id.clone(),
+            pid: std::process::id(),
+            archive: std::path::absolute(&backup_file).unwrap_or(backup_file.clone()),
+            archive_sha256: prepared.sha256.clone(),
+            profile_spec: spec,
+            project: args.project.clone(),
+            profile: profile.name.clone(),
+            components: prepared.components.clone(),
+            keep_partial: args.keep_partial,
+            undoes: extra.undoes.clone(),
+        },
+    )?;
     signals::protect(true);
     let session = Session::start(ctx.render_mode());
     let outcome = crate::cli::block_on(async {
         let docker = Docker::connect().await?;
+        let reporter = journal::Journalled {
+            journal: &journal,
+            inner: session.reporter(),
+        };
         let rctx = Ctx {
             docker: &docker,
             profile: &profile,
-            reporter: session.reporter(),
+            reporter: &reporter,
             cancel: &cancel,
             id: id.clone(),
         };
@@ -159,15 +229,36 @@ fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
                 Some(note) => note,
             };
             crate::engine::progress::Reporter::event(
-                session.reporter(),
+                &reporter,
                 crate::engine::progress::Event::Warning { message },
             );
         }
-        restore::execute(&rctx, &prepared, &ledger, req.keep_partial).await
+        let opts = RunOptions {
+            journal: &journal,
+            keep_partial: req.keep_partial,
+            staging: req.staging.clone(),
+            state: state.clone(),
+        };
+        restore::execute(&rctx, &prepared, &ledger, &opts).await
     });
     session.finish();
     signals::protect(false);
     Ok(summarize(ctx, &outcome?, waived))
+}
+
+/// Removes what killed restores left in staging (their journals are settled by now: an
+/// unsettled one refuses the restore before this runs).
+fn clean_staging(staging: &std::path::Path) {
+    let Ok(rd) = std::fs::read_dir(staging) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if (name.starts_with("restore-") || name.starts_with("backup-safety-")) && e.path().is_dir()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Removes the staging folder when the command ends.
@@ -309,7 +400,17 @@ fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool) -> u8 {
         for n in &o.notes {
             output::out(&format!("  note: {}", sanitize_max(n, 400)));
         }
-        output::out("  no safety backup was taken (this lifeboat takes none yet)");
+        match &o.safety_backup {
+            Some(s) => output::out(&format!(
+                "  safety backup of the replaced data: {} (undo: lifeboat restore --undo {})",
+                s.display(),
+                o.restore_id
+            )),
+            None if !o.restored.is_empty() => {
+                output::out("  no safety backup was taken (--accept no-safety-backup)")
+            }
+            None => {}
+        }
     }
     if code == exit::ERROR {
         output::err(&format!(

@@ -116,6 +116,20 @@ pub async fn capture(ctx: &Ctx<'_>, c: &Component) -> Result<Captured> {
     let info = main_container(ctx, c, true).await?;
     let path = persist_path(ctx.docker, c, &info).await?;
     let counts = collections(ctx, &info).await;
+    capture_at(ctx, c, &info, &path, counts).await
+}
+
+/// Copies the persist folder `path` (the component stopped for it unless it already is) with
+/// the collection counts read while it still served.
+pub(crate) async fn capture_at(
+    ctx: &Ctx<'_>,
+    c: &Component,
+    info: &ContainerInfo,
+    path: &str,
+    counts: Option<serde_json::Value>,
+) -> Result<Captured> {
+    let info = info.clone();
+    let path = path.to_string();
     let (file, stats, mut details) = super::volume::stopped_copy(ctx, c, &info, &path).await?;
     let on_volume = info.mount_at(&path).is_some_and(|m| m.kind == "volume");
     details.data_path = Some(path.clone());

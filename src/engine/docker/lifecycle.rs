@@ -174,3 +174,48 @@ impl Docker {
         Ok((code, text))
     }
 }
+
+impl Docker {
+    /// Waits for the one-off containers of job `id` (names ending `-<id>`, label
+    /// `lifeboat.oneoff`) that a killed lifeboat left behind to finish, then removes them: a
+    /// swap script still running must end before anything else touches its folder.
+    pub async fn settle_oneoffs(&self, id: &str, limit: Duration) -> Result<Vec<String>> {
+        let filters =
+            std::collections::HashMap::from([("label", vec!["lifeboat.oneoff".to_string()])]);
+        let opts = bollard::query_parameters::ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .api
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| Error::Docker(format!("docker: list one-off containers: {e}")))?;
+        let suffix = format!("-{id}");
+        let mut settled = Vec::new();
+        for c in list {
+            let Some(name) = c
+                .names
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n.trim_start_matches('/').to_string())
+                .find(|n| n.ends_with(&suffix))
+            else {
+                continue;
+            };
+            let started = std::time::Instant::now();
+            while self.inspect(&name).await?.is_some_and(|i| i.running) {
+                if started.elapsed() > limit {
+                    return Err(Error::Docker(format!(
+                        "docker: one-off container {name} of an interrupted run is still running after {} s; wait for it or stop it, then try again",
+                        limit.as_secs()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            self.remove(&name).await?;
+            settled.push(name);
+        }
+        Ok(settled)
+    }
+}

@@ -80,7 +80,12 @@ impl Item {
 /// name a waivable item of this checklist, or the acceptance is a mistake worth stopping for.
 pub fn apply_accept(items: &mut [Item], accept: &[String]) -> Result<(), String> {
     for id in accept {
-        let Some(item) = items.iter_mut().find(|i| &i.id == id) else {
+        // `no-safety-backup` waives the safety backup whatever its status: none is taken.
+        let (id, always) = match id.as_str() {
+            "no-safety-backup" => ("safety-backup", true),
+            other => (other, false),
+        };
+        let Some(item) = items.iter_mut().find(|i| i.id == id) else {
             let known: Vec<&str> = items
                 .iter()
                 .filter(|i| i.class == Class::Waivable)
@@ -96,6 +101,10 @@ pub fn apply_accept(items: &mut [Item], accept: &[String]) -> Result<(), String>
             ));
         };
         match item.class {
+            Class::Waivable if always => {
+                item.status = ItemStatus::Waived;
+                item.detail = "no safety backup is taken (--accept no-safety-backup): the replaced data is kept only until the restore commits".into();
+            }
             Class::Waivable if item.status == ItemStatus::Fail => item.status = ItemStatus::Waived,
             Class::Waivable => {}
             _ => {

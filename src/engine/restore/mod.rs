@@ -12,6 +12,8 @@ pub mod plan_items;
 pub mod prepare;
 pub mod redis;
 pub mod run;
+pub mod safety;
+pub mod settle;
 pub mod volume;
 
 use std::path::PathBuf;
@@ -26,7 +28,7 @@ use crate::engine::stack::{Component, Kind, Profile};
 
 pub use checklist::{Class, Item, ItemStatus};
 pub use prepare::{Prepared, prepare};
-pub use run::{RestoreOutcome, execute};
+pub use run::{RestoreOutcome, RunOptions, execute};
 
 /// What every restore step works with.
 pub struct Ctx<'a> {

@@ -442,3 +442,82 @@ pub async fn server_major(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) ->
 pub fn major(v: &str) -> Option<u32> {
     v.split(['.', ' ']).next()?.parse().ok()
 }
+
+/// Settles a journalled postgres unit of restore `ctx.id` from another process, by what the
+/// server holds: `forward` keeps the restored database (drops the kept old one), otherwise the
+/// old one goes back under its name, whether the swap finished, stopped between its two
+/// renames, or never began. Dropping the scratch is part of both.
+pub async fn settle(
+    ctx: &Ctx<'_>,
+    c: &Component,
+    container: &str,
+    database: &str,
+    forward: bool,
+) -> Result<()> {
+    let info = ctx.docker.inspect_required(container).await?;
+    let creds = credentials::resolve(ctx.profile, c, &info)?;
+    let s = Staged {
+        container: container.to_string(),
+        scratch: derived(database, &format!("__lifeboat_{}", ctx.id)),
+        pre: derived(database, &format!("__pre_{}", ctx.id)),
+        database: database.to_string(),
+        creds,
+        rows: Default::default(),
+        owner: String::new(),
+        roles_created: Vec::new(),
+    };
+    let present = live::sql(
+        ctx,
+        c,
+        container,
+        &s.creds,
+        MAINTENANCE_DB,
+        &format!(
+            "SELECT datname FROM pg_catalog.pg_database WHERE datname IN ({}, {})",
+            literal(&s.database),
+            literal(&s.pre)
+        ),
+    )
+    .await?;
+    let has = |name: &str| present.lines().any(|l| l.trim() == name);
+    if has(&s.pre) {
+        if forward && has(&s.database) {
+            drop_db(ctx, c, &s, &s.pre).await?;
+        } else if has(&s.database) {
+            rollback(ctx, c, &s).await?;
+        } else {
+            // Stopped between the two renames: only the old database has a name to go back to.
+            live::sql(
+                ctx,
+                c,
+                container,
+                &s.creds,
+                MAINTENANCE_DB,
+                &terminate_others(&s.pre),
+            )
+            .await?;
+            live::sql(
+                ctx,
+                c,
+                container,
+                &s.creds,
+                MAINTENANCE_DB,
+                &format!(
+                    "ALTER DATABASE {} RENAME TO {}",
+                    ident(&s.pre),
+                    ident(&s.database)
+                ),
+            )
+            .await?;
+        }
+    }
+    // A rollback killed after its first rename left the restored copy under this name.
+    drop_db(
+        ctx,
+        c,
+        &s,
+        &derived(database, &format!("__failed_{}", ctx.id)),
+    )
+    .await?;
+    drop_db(ctx, c, &s, &s.scratch).await
+}

@@ -228,13 +228,7 @@ fn general_items(req: &RestoreRequest<'_>, p: &Prepared) -> Vec<Item> {
             p.captured_at
         ),
     ));
-    items.push(Item::new(
-        "safety-backup",
-        "safety backup",
-        Class::Advisory,
-        ItemStatus::Warn,
-        "this lifeboat takes no safety backup yet: the replaced data is kept only until the restore commits (take a `lifeboat backup` first if you may want it back)",
-    ).manual("lifeboat backup --profile ".to_string() + &req.profile.name));
+    items.push(safety_item(req, p));
     let times: Vec<jiff::Timestamp> = p
         .components
         .iter()
@@ -285,6 +279,41 @@ fn general_items(req: &RestoreRequest<'_>, p: &Prepared) -> Vec<Item> {
         ),
     ));
     items
+}
+
+/// The safety backup: room for a copy of what is replaced (estimated from the backup's sizes)
+/// in the safety folder. Waived (`--accept no-safety-backup`) means none is taken.
+fn safety_item(req: &RestoreRequest<'_>, p: &Prepared) -> Item {
+    let replaced: Vec<&Component> = p
+        .selected
+        .iter()
+        .filter(|c| super::safety::needed(c.kind))
+        .collect();
+    let need: u64 = replaced
+        .iter()
+        .filter_map(|c| p.details(&c.name).map(|d| d.size))
+        .sum::<u64>()
+        + (1 << 20);
+    let dir = super::safety::dir(&req.state);
+    let probe = dir
+        .ancestors()
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("/"))
+        .to_path_buf();
+    let mut item = disk_item("safety-backup", "safety backup", &probe, need);
+    item.label = "safety backup".into();
+    let names: Vec<&str> = replaced.iter().map(|c| c.name.as_str()).collect();
+    item.detail = format!(
+        "{} copied as they are, inside each one's stop, into {} ({}); `restore --undo` puts them back",
+        names.join(", "),
+        dir.display(),
+        item.detail
+    );
+    if replaced.is_empty() {
+        item.status = ItemStatus::Ok;
+        item.detail = "nothing live is replaced: no safety backup needed".into();
+    }
+    item
 }
 
 /// The postgres server major versions: live against the backup's.

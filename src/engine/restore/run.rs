@@ -11,11 +11,23 @@ use serde::Serialize;
 use super::checklist::ItemStatus;
 use super::oneoff::DataFolder;
 use super::prepare::Prepared;
+use super::safety::{self, Safety};
 use super::{Ctx, live, pg, redis, volume};
 use crate::engine::error::{Error, Result};
+use crate::engine::journal::{Journal, Record, Undo};
 use crate::engine::progress::{Cancel, Event, StepOutcome};
 use crate::engine::stack::{Component, Kind};
 use crate::engine::stopped::Ledger;
+
+/// How to run a prepared restore.
+pub struct RunOptions<'a> {
+    /// The journal, already begun: every step is recorded in it before it runs.
+    pub journal: &'a Journal,
+    pub keep_partial: bool,
+    /// Where the safety copies are spooled.
+    pub staging: std::path::PathBuf,
+    pub state: std::path::PathBuf,
+}
 
 /// What a restore did.
 #[derive(Debug, Default, Serialize)]
@@ -27,6 +39,8 @@ pub struct RestoreOutcome {
     pub rolled_back: Vec<(String, String)>,
     /// Things the operator should know (roles created without a password, ...).
     pub notes: Vec<String>,
+    /// The committed safety backup of the replaced data (`restore --undo` restores it).
+    pub safety_backup: Option<std::path::PathBuf>,
 }
 
 enum Unit {
@@ -53,8 +67,41 @@ pub async fn execute(
     ctx: &Ctx<'_>,
     p: &Prepared,
     ledger: &Ledger,
-    keep_partial: bool,
+    opts: &RunOptions<'_>,
 ) -> Result<RestoreOutcome> {
+    let result = execute_inner(ctx, p, ledger, opts).await;
+    // A failed rollback leaves the journal open: the next run must settle it (exit 15).
+    let outcome = match &result {
+        Ok(o) if o.restored.is_empty() => Some("rolled_back"),
+        Ok(o) if !o.rolled_back.is_empty() => Some("partial"),
+        Ok(_) => Some("committed"),
+        Err(Error::RollbackFailed(_)) => None,
+        Err(Error::Cancelled) => Some("cancelled"),
+        Err(_) => Some("failed"),
+    };
+    if let Some(outcome) = outcome
+        && let Err(e) = opts.journal.append(Record::End {
+            outcome: outcome.into(),
+        })
+    {
+        ctx.reporter.event(Event::Warning {
+            message: format!("the restore ended ({outcome}) but its journal could not say so: {e}"),
+        });
+    }
+    result
+}
+
+fn jot(opts: &RunOptions<'_>, r: Record) -> Result<()> {
+    opts.journal.append(r)
+}
+
+async fn execute_inner(
+    ctx: &Ctx<'_>,
+    p: &Prepared,
+    ledger: &Ledger,
+    opts: &RunOptions<'_>,
+) -> Result<RestoreOutcome> {
+    let keep_partial = opts.keep_partial;
     let mut out = RestoreOutcome {
         restore_id: ctx.id.clone(),
         ..Default::default()
@@ -74,7 +121,18 @@ pub async fn execute(
     }
     let mut units = Vec::new();
     for c in &p.selected {
-        match stage_unit(ctx, p, c, &mut out).await {
+        let staged = stage_unit(ctx, p, c, &mut out).await.and_then(|unit| {
+            jot(
+                opts,
+                Record::Unit {
+                    component: c.name.clone(),
+                    containers: c.containers.clone(),
+                    undo: undo_of(&unit),
+                },
+            )?;
+            Ok(unit)
+        });
+        match staged {
             Ok(unit) => units.push(Planned {
                 c,
                 unit,
@@ -102,6 +160,21 @@ pub async fn execute(
             return Err(nothing_stopped(e));
         }
     };
+    let wanted = !p
+        .items
+        .iter()
+        .any(|i| i.id == "safety-backup" && i.status == ItemStatus::Waived);
+    let mut safety = match wanted {
+        true => match Safety::new(ctx, &opts.staging, &opts.state, &p.backup_name) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                discard(ctx, &units).await;
+                release_all(ctx, ledger, &dependents, &mut out).await;
+                return Err(nothing_stopped(e));
+            }
+        },
+        false => None,
+    };
     let mut failure: Option<String> = None;
     for unit in units.iter_mut() {
         // A signal before a swap ends the restore; one during a swap lets it finish first.
@@ -116,7 +189,24 @@ pub async fn execute(
             label: format!("{}: swap in the restored data", c.name),
             total: None,
         });
-        let swapped = swap_unit(ctx, p, ledger, unit).await;
+        if let Err(e) = jot(
+            opts,
+            Record::SwapBegin {
+                component: c.name.clone(),
+            },
+        ) {
+            failure = Some(format!("the journal could not be written: {e}"));
+            break;
+        }
+        let swapped = match swap_unit(ctx, p, ledger, unit, safety.as_mut()).await {
+            Ok(()) => jot(
+                opts,
+                Record::SwapDone {
+                    component: c.name.clone(),
+                },
+            ),
+            Err(e) => Err(e),
+        };
         ctx.reporter.event(Event::StepFinished {
             step,
             outcome: if swapped.is_ok() {
@@ -134,6 +224,12 @@ pub async fn execute(
                     c.name
                 ))
             })?;
+            let _ = jot(
+                opts,
+                Record::RolledBack {
+                    component: c.name.clone(),
+                },
+            );
             if matches!(unit.unit, Unit::Exec(_)) {
                 out.notes.push(format!(
                     "{}: its restore command failed and cannot be undone: {reason}",
@@ -150,7 +246,33 @@ pub async fn execute(
     }
     let cancelled = failure.as_deref() == Some("cancelled");
     // Cancelled with --keep-partial: what passed stays; otherwise nothing stays half-done.
-    if let Some(reason) = failure.as_ref().filter(|_| !(cancelled && keep_partial)) {
+    let mut rollback_all = failure.is_some() && !(cancelled && keep_partial);
+    // The safety backup is committed before the restore commits; without it nothing commits.
+    if !rollback_all && let Some(s) = safety.take() {
+        let replaced: Vec<String> = units
+            .iter()
+            .filter(|u| u.swapped && safety::needed(u.c.kind))
+            .map(|u| u.c.name.clone())
+            .collect();
+        if !replaced.is_empty() {
+            match s.commit(ctx, &replaced) {
+                Ok(c) => {
+                    let _ = jot(
+                        opts,
+                        Record::Safety {
+                            archive: c.archive.clone(),
+                        },
+                    );
+                    out.safety_backup = Some(c.archive);
+                }
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    rollback_all = true;
+                }
+            }
+        }
+    }
+    if let Some(reason) = failure.as_ref().filter(|_| rollback_all) {
         for u in units.iter_mut().rev().filter(|u| u.swapped) {
             rollback_unit(ctx, ledger, u).await.map_err(|r| {
                 Error::RollbackFailed(format!(
@@ -158,6 +280,12 @@ pub async fn execute(
                     u.c.name
                 ))
             })?;
+            let _ = jot(
+                opts,
+                Record::RolledBack {
+                    component: u.c.name.clone(),
+                },
+            );
             out.rolled_back.push((u.c.name.clone(), reason.clone()));
         }
     }
@@ -168,6 +296,12 @@ pub async fn execute(
                 u.c.name
             ));
         }
+        let _ = jot(
+            opts,
+            Record::Committed {
+                component: u.c.name.clone(),
+            },
+        );
         if let Unit::Config(_, written) = &u.unit {
             out.notes.push(format!(
                 "{}: written beside the live files, not over them: {}; check them, then `lifeboat restore --apply-config {}`",
@@ -179,15 +313,38 @@ pub async fn execute(
         out.restored.push(u.c.name.clone());
     }
     discard(ctx, &units).await;
-    for name in dependents.iter().rev() {
-        if let Ok(Some(note)) = ledger.release(ctx.docker, name).await {
-            out.notes.push(note);
-        }
-    }
+    release_all(ctx, ledger, &dependents, &mut out).await;
     if cancelled {
         return Err(Error::Cancelled);
     }
     Ok(out)
+}
+
+/// Starts the held dependents again (in reverse order).
+async fn release_all(ctx: &Ctx<'_>, ledger: &Ledger, held: &[String], out: &mut RestoreOutcome) {
+    for name in held.iter().rev() {
+        if let Ok(Some(note)) = ledger.release(ctx.docker, name).await {
+            out.notes.push(note);
+        }
+    }
+}
+
+/// What the journal needs to put a staged unit's old data back from another process.
+fn undo_of(u: &Unit) -> Undo {
+    match u {
+        Unit::Pg(s) => Undo::Postgres {
+            container: s.container.clone(),
+            database: s.database.clone(),
+        },
+        Unit::Redis(_, f) | Unit::Folder(f) => Undo::Folder {
+            container: f.container.clone(),
+            image: f.image.clone(),
+            binds: f.binds.clone(),
+            path: f.path.clone(),
+        },
+        Unit::Config(..) => Undo::Config,
+        Unit::Exec(_) => Undo::Exec,
+    }
 }
 
 /// Before the first destructive step, the checklist again for what can change while an
@@ -314,6 +471,7 @@ async fn swap_unit(
     p: &Prepared,
     ledger: &Ledger,
     u: &mut Planned<'_>,
+    mut safety: Option<&mut Safety>,
 ) -> Result<()> {
     let c = u.c;
     let fp = p.details(&c.name).and_then(|d| d.fingerprint.as_ref());
@@ -325,20 +483,37 @@ async fn swap_unit(
     match &u.unit {
         Unit::Config(..) => Ok(()),
         Unit::Exec(container) => {
+            if let Some(s) = safety {
+                s.take(ctx, ledger, c, None).await?;
+            }
             u.swapped = true;
             feed(ctx, c, container, &p.staged(&c.file)).await
         }
         Unit::Pg(s) => {
+            // The dump runs against the serving database, its writers already stopped.
+            if let Some(safety) = safety {
+                safety.take(ctx, ledger, c, None).await?;
+            }
             pg::swap(ctx, c, s).await?;
             u.swapped = true;
             pg::check(ctx, c, s, fp).await
         }
         Unit::Redis(t, folder) => {
+            if let Some(s) = safety.as_deref_mut() {
+                let info = ctx.docker.inspect_required(&folder.container).await?;
+                if !super::serving(&info) {
+                    return Err(Error::Other(format!(
+                        "{}: Redis is {} and cannot be dumped for the safety backup (a raw copy is not built yet): pass --accept no-safety-backup to restore it without one",
+                        c.name, info.state
+                    )));
+                }
+                s.take(ctx, ledger, c, None).await?;
+            }
             let stream = redis::upload_stream(p.staged(&c.file), t, &ctx.id);
             // Marked first: a start that fails after the swap must still be rolled back, and
             // rolling back a swap that never happened is a no-op.
             u.swapped = true;
-            swap_folder(ctx, ledger, c, folder, stream, true, None).await?;
+            swap_folder(ctx, ledger, c, folder, stream, true, None, None).await?;
             redis::wait_loaded(ctx, &folder.container, &t.creds).await?;
             let keys = live::redis_keys(ctx, &folder.container, &t.creds).await?;
             redis::compare_keys(fp, keys).map_err(|d| {
@@ -353,8 +528,14 @@ async fn swap_unit(
             let root =
                 details.and_then(|d| Some((d.root_owner.as_deref()?, d.root_mode.as_deref()?)));
             let stream = volume::component_stream(p.staged(&c.file), &ctx.id);
+            // Chroma's counts can only be read while it serves: before the stop.
+            let counts = match (&safety, c.kind) {
+                (Some(_), Kind::Chroma) => live::chroma_collections(ctx, &folder.container).await,
+                _ => None,
+            };
             u.swapped = true;
-            swap_folder(ctx, ledger, c, folder, stream, false, root).await?;
+            let copy = safety.map(|s| (s, counts));
+            swap_folder(ctx, ledger, c, folder, stream, false, root, copy).await?;
             if c.kind == Kind::Chroma {
                 let rec = fp.and_then(|f| f.get("collections")).cloned();
                 let live = live::chroma_collections(ctx, &folder.container).await;
@@ -373,7 +554,9 @@ async fn swap_unit(
     }
 }
 
-/// Stop → upload beside the old data → swap → start.
+/// Stop → safety copy of the stopped data (when asked) → upload beside the old data → swap →
+/// start.
+#[allow(clippy::too_many_arguments)]
 async fn swap_folder(
     ctx: &Ctx<'_>,
     ledger: &Ledger,
@@ -382,6 +565,7 @@ async fn swap_folder(
     stream: impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
     chown: bool,
     root: Option<(&str, &str)>,
+    copy: Option<(&mut Safety, Option<serde_json::Value>)>,
 ) -> Result<()> {
     let grace = Duration::from_secs(c.stop_timeout);
     for name in &c.containers {
@@ -390,7 +574,21 @@ async fn swap_folder(
             .await?;
     }
     let swapped = async {
+        if let Some((s, counts)) = copy {
+            s.take(ctx, ledger, c, Some((&folder.path, counts))).await?;
+        }
         folder.upload_new(ctx.docker, stream).await?;
+        // Someone (a person, a restart policy, a daemon restart) may have started it while
+        // it was held: swapping under a running service would mix its data.
+        for name in &c.containers {
+            let info = ctx.docker.inspect_required(name).await?;
+            if info.running {
+                return Err(Error::Other(format!(
+                    "{}: container {name} was started behind lifeboat's back while held stopped for the swap; nothing was swapped",
+                    c.name
+                )));
+            }
+        }
         folder.swap(ctx.docker, &ctx.id, chown, root).await
     }
     .await;

@@ -1,0 +1,460 @@
+//! The restore safety net on the reference stack, proven with real clients: every restore
+//! takes a safety backup of exactly what it replaces (a committed archive `sha256sum -c`
+//! accepts) and `--undo` puts exactly that back; a restore interrupted at step boundaries
+//! (SIGKILL, SIGINT, SIGHUP, driven by its `--json` events) ends with every component on its
+//! pre-restore data or on the backup, never mixed, and the next run settles its journal;
+//! backup and restore refuse (15) until it is settled; a cron backup meets the restore's lock
+//! (11); the archive replaced after staging changes nothing; a container started behind
+//! lifeboat's back is caught before its swap; a full safety folder rolls everything back.
+
+mod common;
+
+use common::backup::*;
+use common::restore::*;
+use common::safety::*;
+use common::testbed::{Stack, docker, shared_stack};
+use common::*;
+
+const PROJECT: &str = "lbt-safety";
+
+fn stack() -> &'static Stack {
+    shared_stack(PROJECT)
+}
+
+/// Changes every component so that "pre-restore" and "backup" differ; `tag` makes each call
+/// a new change.
+fn damage(stack: &Stack, tag: &str, models: bool) {
+    // Unique per call: a stack shared by the tests may already hold an earlier call's marks.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let tag = &format!("{tag}{nanos}");
+    psql(
+        stack,
+        "tars_home",
+        &format!(
+            "CREATE TABLE IF NOT EXISTS lb_mark (tag text); INSERT INTO lb_mark VALUES ('{tag}')"
+        ),
+    );
+    redis(stack, &["SET", &format!("lb:mark:{tag}"), tag]);
+    let collections = chroma_state(stack);
+    if let Some(name) = serde_json::from_str::<serde_json::Value>(&collections)
+        .unwrap()
+        .as_object()
+        .and_then(|o| o.keys().next().cloned())
+    {
+        chroma_delete(stack, &name);
+    }
+    if models {
+        let o = stack.sh(
+            "ollama",
+            &format!("echo {tag} > /root/.ollama/lb-mark-{tag}"),
+        );
+        assert!(o.status.success());
+    }
+}
+
+fn none() -> Vec<&'static str> {
+    Vec::new()
+}
+
+fn outcome(o: &std::process::Output) -> serde_json::Value {
+    stdout(o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "restore")
+        .map(|v| v["outcome"].clone())
+        .unwrap_or_else(|| panic!("no restore line in {}", stdout(o)))
+}
+
+/// The safety archive is a committed archive real tools accept, of kind safety, holding
+/// exactly `components`.
+fn assert_safety_archive(path: &std::path::Path, id: &str, components: &[&str]) {
+    let dir = path.parent().unwrap();
+    let o = sh(
+        dir,
+        &format!(
+            "sha256sum -c {}.sha256 && tar -tzf {} >/dev/null",
+            path.file_name().unwrap().to_str().unwrap(),
+            path.display()
+        ),
+    );
+    assert!(
+        o.status.success(),
+        "sha256sum/tar: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let m = manifest_of(path);
+    assert_eq!(m["kind"], "safety");
+    assert_eq!(m["safety_for"], id);
+    let mut got: Vec<String> = serde_json::from_value(m["components_replaced"].clone()).unwrap();
+    got.sort();
+    let mut want: Vec<String> = components.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want);
+    let listed = stdout(&run(lifeboat().args(["list", dir.to_str().unwrap()])));
+    assert!(listed.contains("(safety)"), "{listed}");
+}
+
+#[test]
+fn undo_after_a_full_restore_puts_every_component_back() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(code(&env.backup(&["--include-models"])), 0);
+    let archive = env.archive();
+    let backup = Live::of(stack, true);
+    damage(stack, "full", true);
+    let before = Live::of(stack, true);
+    assert_eq!(before.differences(&backup).len(), 4);
+
+    let o = restore(&env, &archive, &["--force", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(Live::of(stack, true).differences(&backup), none());
+    let out = outcome(&o);
+    let id = out["restore_id"].as_str().unwrap().to_string();
+    let safety = std::path::PathBuf::from(out["safety_backup"].as_str().unwrap());
+    assert!(safety.starts_with(env.dir.path().join("state/safety")));
+    assert_safety_archive(&safety, &id, &["postgres", "redis", "chromadb", "ollama"]);
+    assert_eq!(ended(&journal(&env, &id)).as_deref(), Some("committed"));
+
+    let o = run(env
+        .lifeboat()
+        .args(["restore", "--undo", "--force", "--json"]));
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let undo_line = stdout(&o)
+        .lines()
+        .find_map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .filter(|v| v["event"] == "undo")
+        })
+        .expect("the undo line, saying how long the data was live");
+    assert_eq!(undo_line["restore_id"], id.as_str());
+    assert!(undo_line["live_since"].is_string());
+    assert_eq!(
+        Live::of(stack, true).differences(&before),
+        none(),
+        "undo puts back the pre-restore data"
+    );
+    let undo = outcome(&o);
+    let undo_id = undo["restore_id"].as_str().unwrap();
+    // The undo took its own safety backup (of the restored data it replaced).
+    let own = std::path::PathBuf::from(undo["safety_backup"].as_str().unwrap());
+    assert_ne!(own, safety);
+    assert_safety_archive(&own, undo_id, &["postgres", "redis", "chromadb", "ollama"]);
+    let j = journal(&env, undo_id);
+    assert_eq!(j[0]["undoes"], id.as_str());
+    assert_all_settled(&env, stack);
+}
+
+#[test]
+fn undo_after_a_partial_restore_touches_only_that_component() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(code(&env.backup(&["--only", "postgres"])), 0);
+    let archive = env.archive();
+    damage(stack, "partial", false);
+    let damaged_pg = pg_dump(stack);
+    let o = restore(&env, &archive, &["--force", "--component", "postgres"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_ne!(pg_dump(stack), damaged_pg);
+    // Newer Redis data, written after the restore, must survive the undo.
+    redis(stack, &["SET", "lb:after-restore", "kept"]);
+    let redis_before = redis_digest(stack);
+    let chroma_before = chroma_state(stack);
+    let started = started_at(stack);
+    let o = run(env.lifeboat().args(["restore", "--undo", "--force"]));
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("has been live for"),
+        "the undo says first how long the restored data was live: {}",
+        stderr(&o)
+    );
+    assert_eq!(pg_dump(stack), damaged_pg);
+    assert_eq!(redis_digest(stack), redis_before);
+    assert_eq!(chroma_state(stack), chroma_before);
+    let after = started_at(stack);
+    for s in ["redis", "chromadb", "ollama", "postgres"] {
+        let name = format!("{}-{s}", stack.project);
+        assert_eq!(
+            after[&name], started[&name],
+            "{name} was restarted by the undo"
+        );
+    }
+    assert_all_settled(&env, stack);
+}
+
+/// One interrupted restore and its settlement; returns (last journal step, outcome) and
+/// asserts the live data is all pre-restore or all backup.
+fn trial(
+    env: &Env,
+    stack: &Stack,
+    archive: &std::path::Path,
+    backup: &Live,
+    point: usize,
+    signal: &str,
+) -> Option<(String, String)> {
+    damage(stack, &format!("{signal}{point}"), false);
+    let before = Live::of(stack, false);
+    let it = interrupt(
+        env,
+        archive,
+        &[
+            "--component",
+            "postgres",
+            "--component",
+            "redis",
+            "--component",
+            "chromadb",
+        ],
+        point,
+        signal,
+    )?;
+    let lines = journal(env, &it.id);
+    let step = last_step(&lines);
+    let mut how = String::new();
+    if ended(&lines).is_none() {
+        assert_eq!(
+            signal, "KILL",
+            "a {signal} left restore {} unsettled",
+            it.id
+        );
+        // Held containers carry restart policy `no` until released.
+        let held =
+            std::fs::read_to_string(env.dir.path().join("state/stopped.json")).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&held) {
+            for h in v["held"].as_array().unwrap() {
+                let name = h["container"].as_str().unwrap();
+                assert_eq!(restart_policy(name), "no", "{name} held with its policy");
+            }
+        }
+        let b = env.backup(&["--only", "redis"]);
+        assert_eq!(
+            code(&b),
+            15,
+            "backup with an unsettled journal: {}",
+            stderr(&b)
+        );
+        assert!(stderr(&b).contains(&it.id), "{}", stderr(&b));
+        let r = run(env.lifeboat().arg("recover"));
+        assert_eq!(code(&r), 15, "recover: {}{}", stdout(&r), stderr(&r));
+        rollback(env, &it.id);
+        how = "rolled back by --rollback".into();
+    } else {
+        how.push_str(&ended(&lines).unwrap());
+    }
+    let live = Live::of(stack, false);
+    let d_pre = live.differences(&before);
+    let d_backup = live.differences(backup);
+    assert!(
+        d_pre.is_empty() || d_backup.is_empty(),
+        "{signal} at point {point} ({}, journal at {step}): mixed data: differs from pre-restore in {d_pre:?}, from the backup in {d_backup:?}",
+        it.at
+    );
+    assert_all_settled(env, stack);
+    for s in ["postgres", "redis", "chromadb", "backend"] {
+        let name = format!("{}-{s}", stack.project);
+        assert_eq!(restart_policy(&name), "unless-stopped", "{name}");
+    }
+    eprintln!(
+        "trial {signal} point {point} at {} (journal step {step}, exit {}): {how}; live = {}",
+        it.at,
+        it.code,
+        if d_pre.is_empty() {
+            "pre-restore"
+        } else {
+            "backup"
+        }
+    );
+    Some((step, how))
+}
+
+fn sweep(points: &[usize], signals: &[&str]) {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        code(&env.backup(&[
+            "--only", "postgres", "--only", "redis", "--only", "chromadb"
+        ])),
+        0
+    );
+    let archive = env.archive();
+    let backup = Live::of(stack, false);
+    let mut ran = 0;
+    let mut states = std::collections::BTreeMap::<&str, std::collections::BTreeSet<String>>::new();
+    for signal in signals {
+        for &p in points {
+            match trial(&env, stack, &archive, &backup, p, signal) {
+                Some((step, _)) => {
+                    ran += 1;
+                    states.entry(signal).or_default().insert(step);
+                }
+                None => break,
+            }
+        }
+    }
+    eprintln!("{ran} trials passed; distinct journal steps per signal: {states:?}");
+    assert!(ran >= points.len().min(3), "only {ran} trials ran");
+}
+
+/// A sample of kill points across the run: staging, the safety copies, inside swaps, after.
+#[test]
+fn interrupted_at_sampled_steps_the_stack_is_never_left_mixed() {
+    sweep(&[1, 6, 11, 16], &["KILL"]);
+    sweep(&[8], &["INT", "HUP"]);
+}
+
+/// Every step event, three signals (`scripts/test --slow`).
+#[test]
+#[ignore]
+fn interrupted_at_every_step_the_stack_is_never_left_mixed() {
+    sweep(&(1..200).collect::<Vec<_>>(), &["KILL", "INT", "HUP"]);
+}
+
+#[test]
+fn a_cron_backup_meets_the_restores_lock_and_writes_nothing() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let archive = env.archive();
+    let out = env.out();
+    let before = files_in(&out);
+    let mut w = Watched::command(
+        &env,
+        &[
+            "restore",
+            "--backup-file",
+            archive.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    w.until("the swap", |v| is_step(v, "step_started", "swap:redis"));
+    let b = env.backup(&[]);
+    assert_eq!(code(&b), 11, "{}", stderr(&b));
+    assert_eq!(w.finish(), 0);
+    assert_eq!(files_in(&out), before, "the refused backup wrote nothing");
+    assert_all_settled(&env, stack);
+}
+
+#[test]
+fn the_archive_replaced_after_staging_changes_nothing() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let archive = env.archive();
+    let backup = redis_digest(stack);
+    // A second, different backup of the same component takes the first one's place.
+    redis(stack, &["SET", "lb:other", "archive"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let other = env.archive();
+    assert_ne!(other, archive);
+    redis(stack, &["FLUSHALL"]);
+    let mut w = Watched::command(
+        &env,
+        &[
+            "restore",
+            "--backup-file",
+            archive.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    w.until("the plan", |v| v["event"] == "restore_plan");
+    std::fs::rename(&other, &archive).unwrap();
+    assert_eq!(w.finish(), 0);
+    assert_eq!(
+        redis_digest(stack),
+        backup,
+        "the bytes restored are the bytes verified"
+    );
+    assert_all_settled(&env, stack);
+}
+
+#[test]
+fn a_container_started_behind_lifeboats_back_is_caught_before_its_swap() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        code(&env.backup(&["--only", "postgres", "--only", "chromadb"])),
+        0
+    );
+    let archive = env.archive();
+    damage(stack, "behind", false);
+    let before = Live::of(stack, false);
+    let name = format!("{}-chromadb", stack.project);
+    let mut w = Watched::command(
+        &env,
+        &[
+            "restore",
+            "--backup-file",
+            archive.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    w.until("chroma's safety copy", |v| {
+        is_step(v, "step_started", "safety:chromadb")
+    });
+    assert!(docker(&["start", &name]).status.success());
+    assert_eq!(w.finish(), 1);
+    let why = w
+        .seen
+        .iter()
+        .find(|v| v["event"] == "restore")
+        .map(|v| v["outcome"]["rolled_back"].to_string())
+        .unwrap_or_default();
+    assert!(
+        why.contains("behind lifeboat's back"),
+        "{:?}",
+        w.seen.last()
+    );
+    assert!(Live::of(stack, false).differences(&before).is_empty());
+    assert_all_settled(&env, stack);
+}
+
+#[test]
+fn a_full_safety_folder_rolls_everything_back() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        code(&env.backup(&["--only", "postgres", "--only", "redis"])),
+        0
+    );
+    let archive = env.archive();
+    // The live database has grown well past what the backup holds (and what the checklist
+    // estimates from it): the safety copy no longer fits the safety folder.
+    psql(
+        stack,
+        "tars_home",
+        "CREATE TABLE lb_bulk AS SELECT g, (SELECT string_agg(md5(g::text || s::text || random()::text), '') FROM generate_series(1, 30) s) AS pad FROM generate_series(1, 10000) g",
+    );
+    let before = Live::of(stack, false);
+    let started = started_at(stack);
+    let _full = Mount::new(
+        &env.dir.path().join("state/safety"),
+        "mount -t tmpfs -o size=2m tmpfs DIR",
+    );
+    let o = restore(&env, &archive, &["--force"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("safety backup"), "{}", stderr(&o));
+    assert!(Live::of(stack, false).differences(&before).is_empty());
+    let after = started_at(stack);
+    let pg = format!("{}-postgres", stack.project);
+    assert_eq!(after[&pg], started[&pg], "postgres was never stopped");
+    let left: Vec<_> = std::fs::read_dir(env.dir.path().join("state/safety"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the failed safety backup left {left:?}");
+    psql(stack, "tars_home", "DROP TABLE lb_bulk");
+    drop(_full);
+    assert_all_settled(&env, stack);
+}
