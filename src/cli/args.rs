@@ -42,6 +42,30 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Start again the containers a killed lifeboat left stopped (for @reboot and cron).
     Recover,
+    /// Delete old archives by a retention rule (prints its plan; deletes only with --yes).
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct PruneArgs {
+    /// Keep the newest N committed archives of each profile in each backup folder (the
+    /// newest verified one is always kept too).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_last: Option<u64>,
+    /// Also delete dismissed safety backups at least DAYS old (pinned ones and the newest
+    /// restore's are never deleted).
+    #[arg(long, value_name = "DAYS")]
+    pub safety_older_than: Option<u64>,
+    /// Backup folders (default: the config's backup_dirs and output folder).
+    #[arg(long = "dir", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Delete; without it prune only prints what it would delete.
+    #[arg(long)]
+    pub yes: bool,
+    /// Unpin the safety backup of restore RESTORE_ID, so that a later prune may delete it.
+    #[arg(long, value_name = "RESTORE_ID",
+          conflicts_with_all = ["keep_last", "safety_older_than", "yes", "dirs"])]
+    pub dismiss: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -125,6 +125,7 @@ fn run(args: Args) -> u8 {
         Command::Backup(a) => commands::backup::run(&ctx, &a),
         Command::Restore(a) => commands::restore::run(&ctx, &a),
         Command::Recover => commands::recover::run(&ctx),
+        Command::Prune(a) => commands::prune::run(&ctx, &a),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod lock;
 pub mod plan;
 pub mod progress;
+pub mod prune;
 pub mod redact;
 pub mod restore;
 pub mod runs;

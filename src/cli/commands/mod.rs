@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod inspect;
 pub mod list;
+pub mod prune;
 pub mod recover;
 pub mod restore;
 pub mod restore_settle;
