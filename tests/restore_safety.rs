@@ -458,3 +458,107 @@ fn a_full_safety_folder_rolls_everything_back() {
     drop(_full);
     assert_all_settled(&env, stack);
 }
+
+/// The restore command line, for a shell.
+fn restore_line(env: &Env, archive: &std::path::Path) -> String {
+    let d = env.dir.path();
+    format!(
+        "env -u LIFEBOAT_CONFIG LIFEBOAT_STATE={s} LIFEBOAT_LOCK={l} {bin} --config {c} restore --backup-file {a} --force",
+        s = d.join("state").display(),
+        l = d.join("lock").display(),
+        bin = env!("CARGO_BIN_EXE_lifeboat"),
+        c = d.join("config.toml").display(),
+        a = archive.display()
+    )
+}
+
+/// Runs `line` in a new tmux session, waits for the journal to show the first swap begin,
+/// kills the session (SIGHUP to the restore, its terminal gone) and waits for lifeboat to end.
+fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
+    let session = format!("lbt-safety-{}", std::process::id());
+    let o = std::process::Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-c",
+        ])
+        .arg(env.dir.path())
+        .arg(format!("exec {line}"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "tmux: {}", stderr(&o));
+    let pid = stdout(&run(std::process::Command::new("tmux").args([
+        "list-panes",
+        "-t",
+        &session,
+        "-F",
+        "#{pane_pid}",
+    ])))
+    .trim()
+    .to_string();
+    wait_for("the first swap to begin", || {
+        journals(env).iter().any(|(_, l)| {
+            l.iter().any(|r| {
+                r["record"] == "event"
+                    && r["event"]["event"] == "step_started"
+                    && r["event"]["step"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("swap:"))
+            })
+        })
+    });
+    assert!(
+        std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the restore ended before its terminal was closed"
+    );
+    // Its exit status is no use: with the last session gone the server exits before it
+    // answers ("no server running").
+    let _ = run(std::process::Command::new("tmux").args(["kill-session", "-t", &session]));
+    wait_for("lifeboat to end", || {
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    });
+    let (_, lines) = journals(env).pop().unwrap();
+    lines
+}
+
+#[test]
+fn a_restore_whose_terminal_is_closed_rolls_back_and_under_nohup_commits() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        code(&env.backup(&["--only", "redis", "--only", "chromadb"])),
+        0
+    );
+    let archive = env.archive();
+    let backup = Live::of(stack, false);
+    damage(stack, "tmux", false);
+    let before = Live::of(stack, false);
+
+    // The terminal goes mid-swap: the component in flight settles, everything is put back.
+    let lines = kill_tmux_mid_swap(&env, &restore_line(&env, &archive));
+    assert_eq!(ended(&lines).as_deref(), Some("cancelled"), "{lines:?}");
+    let live = Live::of(stack, false);
+    assert_eq!(live.differences(&before), none());
+    let log = std::fs::read_to_string(env.dir.path().join("state/logs/lifeboat.log")).unwrap();
+    assert!(!log.contains("panic"), "{log}");
+    assert_all_settled(&env, stack);
+
+    // Under nohup the same kill changes nothing: the restore runs to its commit.
+    let lines = kill_tmux_mid_swap(&env, &format!("nohup {}", restore_line(&env, &archive)));
+    assert_eq!(ended(&lines).as_deref(), Some("committed"), "{lines:?}");
+    // Redis and Chroma are the backup's again; PostgreSQL was not in it and kept its change.
+    assert_eq!(
+        Live::of(stack, false).differences(&backup),
+        vec!["postgres"]
+    );
+    let log = std::fs::read_to_string(env.dir.path().join("state/logs/lifeboat.log")).unwrap();
+    assert!(!log.contains("panic"), "{log}");
+    assert_all_settled(&env, stack);
+}

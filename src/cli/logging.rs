@@ -31,4 +31,10 @@ pub fn init(locations: &Locations) {
         .with_ansi(false)
         .with_max_level(tracing::Level::INFO)
         .try_init();
+    // A panic must reach the post-mortem even when the terminal that would show it is gone.
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!("panic: {info}");
+        default(info);
+    }));
 }
