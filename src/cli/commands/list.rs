@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> u8 {
 }
 
 /// The config's backup folders plus the default output folder of the default profile.
-fn configured_dirs(ctx: &Context) -> Vec<PathBuf> {
+pub(crate) fn configured_dirs(ctx: &Context) -> Vec<PathBuf> {
     let cfg = &ctx.config.config;
     let mut dirs = cfg.backup_dirs.clone();
     let profile = cfg.default_profile.as_deref().unwrap_or("tars-home");
