@@ -91,7 +91,11 @@ pub fn archive_manifest(archive: &Path, index: Option<&Index>) -> Result<Manifes
     Ok(m)
 }
 
-fn list_dir_with(dir: &Path, index: Option<&Index>, open_archives: bool) -> Result<Vec<ArchiveInfo>> {
+fn list_dir_with(
+    dir: &Path,
+    index: Option<&Index>,
+    open_archives: bool,
+) -> Result<Vec<ArchiveInfo>> {
     let read = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound(dir.to_path_buf()),
         _ => Error::io(dir, "list folder", e),

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::archive::Manifest;
 use crate::engine::catalog::{ArchiveInfo, ListState};
 use crate::engine::progress::StepOutcome;
 use crate::engine::verify::Verdict;
@@ -68,6 +67,9 @@ pub struct Browser {
     /// First visible row.
     pub offset: usize,
     pub filter: Filter,
+    /// The operator moved the selection: it then follows its archive when the list changes;
+    /// until then it stays on the newest.
+    pub moved: bool,
 }
 
 /// A screen stacked over the browser.
@@ -321,12 +323,9 @@ pub fn usual_interval(newest_first: &[jiff::Timestamp]) -> Option<i64> {
 
 /// A manifest's capture time in `tz` as "2026-01-05 14:00".
 pub fn short_time(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Whether an entry's manifest holds a component (for the component filter's count).
-pub fn holds(m: Option<&Manifest>, component: &str) -> bool {
-    m.is_some_and(|m| m.components.iter().any(|c| c == component))
+    t.to_zoned(tz.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]

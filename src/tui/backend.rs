@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
+use crate::engine::ErrorKind;
 use crate::engine::archive::Manifest;
 use crate::engine::catalog::{self, ArchiveInfo};
 use crate::engine::index::Index;
 use crate::engine::progress::{Cancel, Reporter};
 use crate::engine::verify::{self, Verdict, VerifyOptions};
-use crate::engine::ErrorKind;
 use crate::tui::action::ListError;
 
 pub trait Backend: Send + Sync + 'static {
@@ -43,7 +43,10 @@ impl Backend for Engine {
         let opts = VerifyOptions::default();
         // `targets` turns an orphan's sidecar path into an orphan target, as `lifeboat
         // verify` does; anything it cannot resolve is left to `verify_archive` to report.
-        match verify::targets(archive).ok().and_then(|t| t.into_iter().next()) {
+        match verify::targets(archive)
+            .ok()
+            .and_then(|t| t.into_iter().next())
+        {
             Some(t) => verify::verify_target(&t, opts, self.index.as_ref(), reporter, cancel),
             None => verify::verify_archive(archive, opts, self.index.as_ref(), reporter, cancel),
         }

@@ -204,12 +204,12 @@ static BROWSER: &[Binding] = &[
     ),
     b(
         &[(K::Char('v'), C::Verify)],
-        "verify the archive (sidecar, every entry, every component hash)",
+        "verify it: sidecar, every entry, every component hash",
         Some("verify"),
     ),
     b(
         &[(K::Char('/'), C::Filter)],
-        "filter by text (name, component, host, profile)",
+        "filter by text: name, component, host, profile",
         Some("filter"),
     ),
     b(
@@ -230,7 +230,11 @@ static BROWSER: &[Binding] = &[
 ];
 
 static FILTER_EDIT: &[Binding] = &[
-    b(&[(K::Enter, C::FilterDone)], "keep the filter", Some("keep")),
+    b(
+        &[(K::Enter, C::FilterDone)],
+        "keep the filter",
+        Some("keep"),
+    ),
     b(&[(K::Esc, C::FilterAbort)], "drop the filter", Some("drop")),
     b(
         &[(K::Backspace, C::FilterBackspace)],

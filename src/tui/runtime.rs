@@ -91,10 +91,7 @@ where
             .map(|l| (l + MIN_FRAME).saturating_duration_since(Instant::now()))
             .unwrap_or_default();
         if dirty && terminal_ok && wait.is_zero() {
-            if surface
-                .draw(&mut |f| screens::draw(f, app, ui))
-                .is_err()
-            {
+            if surface.draw(&mut |f| screens::draw(f, app, ui)).is_err() {
                 // The terminal is gone (EIO after a hangup): stop drawing, wind down.
                 terminal_ok = false;
                 for e in app.update(Action::InputClosed) {
@@ -213,7 +210,13 @@ impl<B: Backend> Executor<B> {
         false
     }
 
-    fn spawn_verify(&self, job: JobId, archive: PathBuf, hub: Hub, cancel: Cancel) -> JoinHandle<()> {
+    fn spawn_verify(
+        &self,
+        job: JobId,
+        archive: PathBuf,
+        hub: Hub,
+        cancel: Cancel,
+    ) -> JoinHandle<()> {
         let (b, tx) = (self.backend.clone(), self.tx.clone());
         tokio::spawn(async move {
             let path = archive.clone();

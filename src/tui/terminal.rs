@@ -77,7 +77,12 @@ impl Drop for Restore {
 /// errors are ignored (the terminal may be gone).
 pub fn restore() {
     let mut out = stdout();
-    let _ = execute!(out, EndSynchronizedUpdate, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
     let _ = disable_raw_mode();
 }

@@ -28,9 +28,7 @@ impl Theme {
     pub fn color() -> Theme {
         Theme {
             title: Style::new().add_modifier(Modifier::BOLD),
-            header: Style::new()
-                .fg(Color::Cyan)
-                .add_modifier(Modifier::BOLD),
+            header: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             // Reversed rather than a fixed background: it follows the terminal's own colours.
             selected: Style::new().add_modifier(Modifier::REVERSED),
             dim: Style::new().add_modifier(Modifier::DIM),

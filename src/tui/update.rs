@@ -83,6 +83,11 @@ impl App {
         self.message = None;
         match keymap::lookup(ctx, key) {
             Some(cmd) => self.command(ctx, cmd),
+            // Any key closes the help; only its own keys are listed.
+            None if ctx == Context::Help => {
+                self.help = false;
+                Vec::new()
+            }
             None if ctx == Context::FilterEdit => {
                 if let KeyCode::Char(c) = key.code
                     && !key
@@ -417,9 +422,10 @@ impl App {
         });
     }
 
-    /// Puts the selection back on `path` after the list changed under it.
+    /// Puts the selection back on `path` after the list changed under it (once the operator
+    /// has moved it; before that it stays on the newest archive).
     fn reselect(&mut self, path: Option<&std::path::Path>) {
-        if let Some(p) = path
+        if let Some(p) = path.filter(|_| self.browser.moved)
             && let Some(i) = self
                 .visible()
                 .iter()
@@ -437,9 +443,11 @@ impl App {
     }
 
     fn move_selection(&mut self, by: isize) {
+        self.browser.moved = true;
         let n = self.visible().len();
         let cur = self.browser.selected.min(n.saturating_sub(1)) as isize;
-        self.browser.selected = (cur.saturating_add(by)).clamp(0, n.saturating_sub(1) as isize) as usize;
+        self.browser.selected =
+            (cur.saturating_add(by)).clamp(0, n.saturating_sub(1) as isize) as usize;
         self.keep_selection_visible();
     }
 

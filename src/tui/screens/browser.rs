@@ -13,8 +13,8 @@ use crate::tui::app::{App, Entry, FolderStatus, short_time, usual_interval};
 use crate::tui::screens::{block, short_age, size};
 use crate::tui::theme::Ui;
 
-/// Width from which the list also shows the capture time.
-const WIDE: u16 = 100;
+/// Width from which the list also shows the file name.
+const WIDE: u16 = 140;
 
 struct Areas {
     header: Rect,
@@ -24,7 +24,7 @@ struct Areas {
 
 fn layout(area: Rect) -> Areas {
     // On short terminals the details shrink to one line so the list keeps its rows.
-    let details = if area.height >= 22 { 5 } else { 3 };
+    let details = if area.height >= 22 { 6 } else { 3 };
     let [header, list, details] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
@@ -57,7 +57,11 @@ fn header<'a>(app: &App, ui: &Ui, width: u16) -> Paragraph<'a> {
     let t = &ui.theme;
     let committed = app.committed_times();
     let (last, style) = match committed.first() {
-        None if app.folders.iter().any(|f| f.status == FolderStatus::Loading) => {
+        None if app
+            .folders
+            .iter()
+            .any(|f| f.status == FolderStatus::Loading) =>
+        {
             ("reading folders".to_string(), t.dim)
         }
         None => ("none found".to_string(), t.bad),
@@ -79,13 +83,25 @@ fn header<'a>(app: &App, ui: &Ui, width: u16) -> Paragraph<'a> {
             }
         }
     };
-    let left = format!(" lifeboat {} recovery console", ui.sym.dot);
-    let right = format!("last committed backup: {last} ");
-    let pad = usize::from(width).saturating_sub(left.chars().count() + right.chars().count());
+    // The freshness of the last backup is the point of this line: on a narrow terminal the
+    // title gives way first, then the label shortens.
+    let mut left = format!(" lifeboat {} recovery console", ui.sym.dot);
+    let mut label = "last committed backup: ";
+    let fits = |l: &str, lab: &str| {
+        l.chars().count() + 2 + lab.len() + last.chars().count() <= usize::from(width)
+    };
+    if !fits(&left, label) {
+        left = " lifeboat".into();
+    }
+    if !fits(&left, label) {
+        label = "last backup: ";
+    }
+    let used = left.chars().count() + label.len() + last.chars().count() + 1;
+    let pad = usize::from(width).saturating_sub(used);
     let title = Line::from(vec![
         Span::styled(left, t.title),
         Span::raw(" ".repeat(pad.max(1))),
-        Span::raw("last committed backup: "),
+        Span::raw(label),
         Span::styled(format!("{last} "), style),
     ]);
     let folders: Vec<String> = app
@@ -158,25 +174,35 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         frame.render_widget(Paragraph::new(Line::styled(why, t.dim)), inner);
         return;
     }
+    // pointer 2 + state 15 + captured 16 + age 6 + size 10 + spacing: 53 columns, the
+    // rest for the components (and, on wide terminals, the file name). Below 80 columns the
+    // capture time goes (the age says it, the details pane has it).
     let wide = area.width >= WIDE;
-    let mut widths = vec![Constraint::Length(16)];
+    let narrow = area.width < 80;
+    let mut widths = vec![Constraint::Length(15)];
     let mut head = vec!["STATE"];
-    if wide {
+    if !narrow {
         widths.push(Constraint::Length(16));
         head.push("CAPTURED");
     }
     widths.extend([
-        Constraint::Length(7),
+        Constraint::Length(6),
         Constraint::Length(10),
         Constraint::Fill(1),
     ]);
     head.extend(["AGE", "SIZE", "COMPONENTS"]);
-    let comp_width = usize::from(inner.width).saturating_sub(if wide { 56 } else { 39 });
+    let fixed = if narrow { 36 } else { 53 };
+    let mut comp_width = usize::from(inner.width).saturating_sub(fixed);
+    if wide {
+        widths.push(Constraint::Length(50));
+        head.push("FILE");
+        comp_width = comp_width.saturating_sub(51);
+    }
     let rows = visible.iter().map(|&i| {
         let e = &app.entries[i];
         let (badge, style) = badge(app, ui, e);
         let mut cells = vec![Cell::from(Span::styled(badge, style))];
-        if wide {
+        if !narrow {
             cells.push(Cell::from(
                 e.info
                     .time()
@@ -193,6 +219,9 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         let sz = e.info.size.map(size).unwrap_or_else(|| "-".into());
         cells.push(Cell::from(Line::from(sz).right_aligned()));
         cells.push(Cell::from(components(ui, e, comp_width)));
+        if wide {
+            cells.push(Cell::from(ui.cut(&ui.clean(&e.info.file), 50)));
+        }
         Row::new(cells)
     });
     let table = Table::new(rows, widths)
@@ -221,14 +250,23 @@ pub fn badge(app: &App, ui: &Ui, e: &Entry) -> (String, Style) {
                 .unwrap_or_default();
             (format!("verified{when}"), t.ok)
         }
-        ListState::NotVerified => ("not verified".into(), t.warn),
-        ListState::Mismatch => ("MISMATCH".into(), t.bad),
-        ListState::Uncommitted => ("uncommitted".into(), t.bad),
-        ListState::Orphan => ("orphan".into(), t.bad),
+        s @ ListState::NotVerified => (state_word(s).into(), t.warn),
+        s => (state_word(s).into(), t.bad),
     }
 }
 
-/// "[safety] [partial] chromadb,postgres FAILED:redis", or why the manifest is not known.
+/// The state as one word, without the age.
+pub fn state_word(state: ListState) -> &'static str {
+    match state {
+        ListState::Verified => "verified",
+        ListState::NotVerified => "not verified",
+        ListState::Mismatch => "MISMATCH",
+        ListState::Uncommitted => "uncommitted",
+        ListState::Orphan => "orphan",
+    }
+}
+
+/// "[safety] [partial] FAILED:redis chromadb,postgres", or why the manifest is not known.
 fn components(ui: &Ui, e: &Entry, width: usize) -> String {
     let mut s = String::new();
     if e.info.is_safety() {
@@ -239,11 +277,12 @@ fn components(ui: &Ui, e: &Entry, width: usize) -> String {
     }
     match &e.info.manifest {
         Some(m) => {
-            s.push_str(&m.components.join(","));
+            // A failed component goes first: in a narrow column it must not be the part cut.
             let failed = m.failed();
             if !failed.is_empty() {
-                s.push_str(&format!(" FAILED:{}", failed.join(",")));
+                s.push_str(&format!("FAILED:{} ", failed.join(",")));
             }
+            s.push_str(&m.components.join(","));
         }
         None if e.manifest_pending => s.push_str("(reading manifest)"),
         None if e.info.state == ListState::Orphan => s.push_str("(archive missing)"),
@@ -268,7 +307,8 @@ fn details<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
         Span::styled(ui.clean(&e.info.file), t.title),
         Span::styled(format!(" in {}", ui.clean(&folder)), t.dim),
     ])];
-    let (word, style) = badge(app, ui, e);
+    let (_, style) = badge(app, ui, e);
+    let word = state_word(e.info.state);
     let why = match e.info.state {
         ListState::Verified => match (&e.info.verified_at, &e.info.reason) {
             (Some(at), Some(r)) => format!(" at {}; {}", show_time(app, at), ui.clean(r)),
@@ -286,14 +326,23 @@ fn details<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
         ListState::Uncommitted => ": no sidecar; the backup did not finish or it was lost".into(),
         ListState::Orphan => ": a sidecar whose archive is missing".into(),
     };
-    lines.push(Line::from(vec![
-        Span::styled(word, style),
-        Span::raw(why),
-    ]));
+    lines.push(Line::from(vec![Span::styled(word, style), Span::raw(why)]));
+    if let Some(m) = &e.info.manifest {
+        let mut c = format!("components {}", m.components.join(", "));
+        let failed = m.failed();
+        if !failed.is_empty() {
+            c.push_str(&format!("; FAILED at backup time: {}", failed.join(", ")));
+        }
+        lines.push(Line::raw(ui.clean(&c)));
+    }
     let mut facts = Vec::new();
     if let Some(m) = &e.info.manifest {
         facts.push(format!("captured {}", ui.clean(&m.timestamp)));
-        facts.extend(m.profile.as_deref().map(|p| format!("profile {}", ui.clean(p))));
+        facts.extend(
+            m.profile
+                .as_deref()
+                .map(|p| format!("profile {}", ui.clean(p))),
+        );
         facts.push(format!("host {}", ui.clean(&m.host)));
         facts.push(format!("format {}", m.format()));
     }

@@ -25,12 +25,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let mut lines: Vec<Line> = keys(below).collect();
     if below == Context::Browser {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(" States", t.title));
         for (word, style, what) in [
-            ("verified", t.ok, "a verify passed and nothing changed since"),
-            ("not verified", t.warn, "committed, not verified since it changed"),
+            (
+                "verified",
+                t.ok,
+                "a verify passed and nothing changed since",
+            ),
+            (
+                "not verified",
+                t.warn,
+                "committed, not verified since it changed",
+            ),
             ("MISMATCH", t.bad, "the last verify failed: do not restore"),
-            ("uncommitted", t.bad, "no sidecar: the backup never finished"),
+            (
+                "uncommitted",
+                t.bad,
+                "no sidecar: the backup never finished",
+            ),
             ("orphan", t.bad, "a sidecar whose archive is missing"),
         ] {
             lines.push(Line::from(vec![
@@ -42,8 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             " [safety] pre-restore safety backup   [partial] write running or cut short",
         ));
     }
-    lines.push(Line::raw(""));
-    lines.extend(keys(Context::Help));
+    // Closing keys are in the footer (and any key closes): the list stays one screen at 80x24.
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = centered(area, 78, height);
     let title = match below {

@@ -82,8 +82,16 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
     ];
     // Free text (why a verify failed) is wrapped here rather than by the paragraph, so the
     // line count that bounds the scroll is the one drawn.
-    if let Some(r) = e.info.reason.as_deref().filter(|_| e.info.state != ListState::Orphan) {
-        for (i, part) in wrap(&ui.clean(r), width.saturating_sub(14)).into_iter().enumerate() {
+    if let Some(r) = e
+        .info
+        .reason
+        .as_deref()
+        .filter(|_| e.info.state != ListState::Orphan)
+    {
+        for (i, part) in wrap(&ui.clean(r), width.saturating_sub(14))
+            .into_iter()
+            .enumerate()
+        {
             let k = if i == 0 { "Reason" } else { "" };
             out.push(field(k, part));
         }
@@ -110,7 +118,10 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
         )
     };
     out.push(field("Backup name", s(&m.backup_name)));
-    out.push(field("Format", format!("{} (written by {writer})", m.format())));
+    out.push(field(
+        "Format",
+        format!("{} (written by {writer})", m.format()),
+    ));
     out.push(field(
         "Kind",
         format!("{:?}", m.archive_kind()).to_lowercase(),
@@ -135,13 +146,19 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
         },
     ));
     for w in m.warnings() {
-        for (i, part) in wrap(&s(w), width.saturating_sub(14)).into_iter().enumerate() {
+        for (i, part) in wrap(&s(w), width.saturating_sub(14))
+            .into_iter()
+            .enumerate()
+        {
             let k = if i == 0 { "Warning" } else { "" };
             out.push(field(k, part).style(t.warn));
         }
     }
     if let Some(p) = &e.info.manifest_problem {
-        for (i, part) in wrap(&s(p), width.saturating_sub(14)).into_iter().enumerate() {
+        for (i, part) in wrap(&s(p), width.saturating_sub(14))
+            .into_iter()
+            .enumerate()
+        {
             let k = if i == 0 { "Note" } else { "" };
             out.push(field(k, part));
         }
@@ -169,8 +186,16 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
         ]));
         let mut facts = Vec::new();
         facts.extend(d.capture_mode.as_deref().map(s));
-        facts.extend(d.captured_at.as_deref().map(|v| format!("captured {}", s(v))));
-        facts.extend(d.server_version.as_deref().map(|v| format!("server {}", s(v))));
+        facts.extend(
+            d.captured_at
+                .as_deref()
+                .map(|v| format!("captured {}", s(v))),
+        );
+        facts.extend(
+            d.server_version
+                .as_deref()
+                .map(|v| format!("server {}", s(v))),
+        );
         if d.on_volume == Some(false) {
             facts.push("NOT on a volume".into());
         }
@@ -221,15 +246,27 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
 
 /// Whether what the view shows was proven: the verify state, in words.
 fn state_line<'a>(app: &App, ui: &Ui, e: &Entry) -> Line<'a> {
-    let (word, style) = browser::badge(app, ui, e);
+    let (_, style) = browser::badge(app, ui, e);
+    let word = browser::state_word(e.info.state);
+    let at = e
+        .info
+        .verified_at
+        .as_deref()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .map(|t| {
+            format!(
+                " at {} ({} ago)",
+                crate::tui::app::short_time(t, &app.tz),
+                crate::tui::screens::short_age(app.now, t)
+            )
+        })
+        .unwrap_or_default();
     let note = match e.info.state {
-        ListState::Verified => "; proven by the last verify",
-        ListState::NotVerified => {
-            "; the manifest below is what the archive claims until a verify (v) proves it"
-        }
-        ListState::Mismatch => "; do not restore from this archive",
-        ListState::Uncommitted => "; never committed: do not trust it",
-        ListState::Orphan => "",
+        ListState::Verified => format!("{at}: proven"),
+        ListState::NotVerified => ": unproven until a verify (v)".into(),
+        ListState::Mismatch => format!("{at}: do not restore from it"),
+        ListState::Uncommitted => ": never committed, do not trust it".into(),
+        ListState::Orphan => String::new(),
     };
     Line::from(vec![
         Span::styled(format!(" {:<13}", "State"), ui.theme.header),

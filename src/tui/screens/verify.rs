@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::engine::progress::StepOutcome;
 use crate::engine::verify::VerifyState;
@@ -29,11 +29,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui, job: JobId) {
     );
     let inner = blk.inner(area);
     frame.render_widget(blk, area);
-    let [top, result] =
-        Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
+    let [top, result] = Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
     frame.render_widget(Paragraph::new(progress_lines(app, ui, j, top.width)), top);
     frame.render_widget(
-        Paragraph::new(result_lines(app, ui, j)).wrap(Wrap { trim: false }),
+        Paragraph::new(result_lines(app, ui, j, usize::from(result.width))),
         result,
     );
 }
@@ -48,15 +47,17 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         .unwrap_or_default();
     let end = j.finished.unwrap_or(app.now);
     let secs = (end.as_second() - j.started.as_second()).max(0);
+    let took = if j.finished.is_some() {
+        format!("took {}", elapsed(secs))
+    } else {
+        format!("{} so far", elapsed(secs))
+    };
     let mut out = vec![
         Line::styled(format!(" in {}", ui.clean(&folder)), t.dim),
         Line::styled(
             format!(
-                " started {}, {}",
-                j.started
-                    .to_zoned(app.tz.clone())
-                    .strftime("%Y-%m-%d %H:%M:%S"),
-                elapsed(secs)
+                " started {}, {took}",
+                j.started.to_zoned(app.tz.clone()).strftime("%H:%M:%S"),
             ),
             t.dim,
         ),
@@ -79,9 +80,8 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         ),
         _ => (0.0, size(step.done)),
     };
-    let bar_width = usize::from(width)
-        .saturating_sub(amounts.chars().count() + 4)
-        .clamp(10, 50);
+    // A fixed width (room for the longest amounts), so the bar does not jump as they grow.
+    let bar_width = usize::from(width).saturating_sub(38).clamp(10, 50);
     let bar_style = match step.outcome {
         Some(StepOutcome::Failed) => t.bad,
         Some(StepOutcome::Ok) => t.ok,
@@ -95,8 +95,16 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
     out
 }
 
+/// `text` wrapped to `width`, each line indented by one space, in `style`.
+fn wrapped<'a>(text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<'a>> {
+    crate::tui::screens::manifest::wrap(text, width.saturating_sub(2))
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), style))
+        .collect()
+}
+
 /// The verdict, or what is happening until there is one.
-fn result_lines<'a>(app: &App, ui: &Ui, j: &Job) -> Vec<Line<'a>> {
+fn result_lines<'a>(app: &App, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> {
     let t = &ui.theme;
     let mut out = Vec::new();
     let v = match &j.status {
@@ -105,14 +113,14 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job) -> Vec<Line<'a>> {
                 " checking: sidecar hash, every entry, every component hash",
                 t.dim,
             ));
-            return with_messages(out, ui, j);
+            return with_messages(out, ui, j, width);
         }
         JobStatus::Cancelling => {
             out.push(Line::styled(
                 " cancelling: the verify stops at its next check",
                 t.warn,
             ));
-            return with_messages(out, ui, j);
+            return with_messages(out, ui, j, width);
         }
         JobStatus::Done(v) => v,
     };
@@ -138,8 +146,12 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job) -> Vec<Line<'a>> {
         Span::styled(format!(" {head}"), style),
         Span::raw(what),
     ]));
-    if let Some(r) = &v.reason {
-        out.push(Line::raw(format!(" {}", ui.clean(r))));
+    if let Some(r) = v
+        .reason
+        .as_ref()
+        .filter(|_| v.state != VerifyState::Cancelled)
+    {
+        out.extend(wrapped(&ui.clean(r), width, ratatui::style::Style::new()));
     }
     if matches!(v.state, VerifyState::Verified | VerifyState::Warnings) {
         if let Some(sha) = &v.sha256 {
@@ -161,21 +173,29 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job) -> Vec<Line<'a>> {
         }
     }
     for w in &v.warnings {
-        out.push(Line::styled(format!(" warning: {}", ui.clean(w)), t.warn));
+        out.extend(wrapped(&format!("warning: {}", ui.clean(w)), width, t.warn));
     }
     for n in &v.notes {
-        out.push(Line::styled(format!(" note: {}", ui.clean(n)), t.dim));
+        out.extend(wrapped(&format!("note: {}", ui.clean(n)), width, t.dim));
     }
     out
 }
 
 /// Warnings and notes the job sent while running.
-fn with_messages<'a>(mut out: Vec<Line<'a>>, ui: &Ui, j: &Job) -> Vec<Line<'a>> {
+fn with_messages<'a>(mut out: Vec<Line<'a>>, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> {
     for w in &j.warnings {
-        out.push(Line::styled(format!(" warning: {}", ui.clean(w)), ui.theme.warn));
+        out.extend(wrapped(
+            &format!("warning: {}", ui.clean(w)),
+            width,
+            ui.theme.warn,
+        ));
     }
     for n in &j.notes {
-        out.push(Line::styled(format!(" note: {}", ui.clean(n)), ui.theme.dim));
+        out.extend(wrapped(
+            &format!("note: {}", ui.clean(n)),
+            width,
+            ui.theme.dim,
+        ));
     }
     out
 }
