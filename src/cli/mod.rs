@@ -102,6 +102,12 @@ fn print_io_stats() {
 }
 
 fn run(args: Args) -> u8 {
+    if args.command.is_some() && !args.dirs.is_empty() {
+        // Silently ignoring a folder would show the operator less than they asked for.
+        let e = Error::Usage("--dir is for the console; give `list` or `verify` the folder".into());
+        fail(&e, args.json);
+        return exit::ERROR;
+    }
     if args.command.is_none() {
         let refusal = if args.json {
             Some("--json needs a command; the console is for a terminal")

@@ -105,7 +105,11 @@ where
         let mut actions = Vec::new();
         tokio::select! {
             ev = events.next(), if input_open => match ev {
-                Some(Ok(ev)) => actions.extend(Action::from_terminal(ev)),
+                Some(Ok(ev)) => {
+                    // A fresh "now" first: what a key starts (a job) is stamped with it.
+                    actions.push(Action::Tick(clock()));
+                    actions.extend(Action::from_terminal(ev));
+                }
                 Some(Err(_)) | None => {
                     input_open = false;
                     actions.push(Action::InputClosed);

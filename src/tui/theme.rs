@@ -130,7 +130,16 @@ impl Ui {
     /// bidi controls made visible (`engine::text::sanitize`), and under `--ascii` anything
     /// outside ASCII shown as `?`.
     pub fn clean(&self, s: &str) -> String {
-        let s = sanitize(s);
+        self.fold(sanitize(s))
+    }
+
+    /// [`Ui::clean`] for free text that may be long (why a verify failed): up to 1,000
+    /// characters, as the command line shows them, for the screen to wrap.
+    pub fn clean_long(&self, s: &str) -> String {
+        self.fold(crate::engine::text::sanitize_max(s, 1000))
+    }
+
+    fn fold(&self, s: String) -> String {
         if self.ascii {
             s.replace('…', "...")
                 .chars()

@@ -477,13 +477,16 @@ impl App {
     pub fn summary(&self) -> Vec<String> {
         self.jobs
             .values()
-            .map(|j| match &j.status {
-                JobStatus::Done(v) => format!(
-                    "verify {}: {}",
-                    file_name(&j.archive),
-                    crate::engine::verify::summary_line(v)
-                ),
-                _ => format!("verify {}: did not finish", file_name(&j.archive)),
+            .map(|j| {
+                let name = file_name(&j.archive);
+                match &j.status {
+                    // The engine's line names the archive, except for a bare reason.
+                    JobStatus::Done(v) => match crate::engine::verify::summary_line(v) {
+                        line if line.starts_with(&name) => format!("verify {line}"),
+                        line => format!("verify {name}: {line}"),
+                    },
+                    _ => format!("verify {name}: did not finish"),
+                }
             })
             .map(|l| crate::engine::text::sanitize_max(&l, 1000))
             .collect()

@@ -341,7 +341,7 @@ fn v_runs_a_verify_whose_progress_and_verdict_land_in_the_state() {
     assert!(app.screens.is_empty());
     assert_eq!(
         app.summary(),
-        ["verify tars-backup-20260105_030000.tar.gz: tars-backup-20260105_030000.tar.gz: verified"]
+        ["verify tars-backup-20260105_030000.tar.gz: verified"]
     );
 }
 

@@ -174,24 +174,24 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         frame.render_widget(Paragraph::new(Line::styled(why, t.dim)), inner);
         return;
     }
-    // pointer 2 + state 15 + captured 16 + age 6 + size 10 + spacing: 53 columns, the
+    // pointer 2 + state 16 + captured 16 + age 7 + size 10 + spacing: 55 columns, the
     // rest for the components (and, on wide terminals, the file name). Below 80 columns the
     // capture time goes (the age says it, the details pane has it).
     let wide = area.width >= WIDE;
     let narrow = area.width < 80;
-    let mut widths = vec![Constraint::Length(15)];
+    let mut widths = vec![Constraint::Length(16)];
     let mut head = vec!["STATE"];
     if !narrow {
         widths.push(Constraint::Length(16));
         head.push("CAPTURED");
     }
     widths.extend([
-        Constraint::Length(6),
+        Constraint::Length(7),
         Constraint::Length(10),
         Constraint::Fill(1),
     ]);
     head.extend(["AGE", "SIZE", "COMPONENTS"]);
-    let fixed = if narrow { 36 } else { 53 };
+    let fixed = if narrow { 38 } else { 55 };
     let mut comp_width = usize::from(inner.width).saturating_sub(fixed);
     if wide {
         widths.push(Constraint::Length(50));
@@ -213,7 +213,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         let age = e
             .info
             .time()
-            .map(|t| catalog::age(app.now, t))
+            .map(|t| column_age(app.now, t))
             .unwrap_or_else(|| "-".into());
         cells.push(Cell::from(Line::from(age).right_aligned()));
         let sz = e.info.size.map(size).unwrap_or_else(|| "-".into());
@@ -252,6 +252,16 @@ pub fn badge(app: &App, ui: &Ui, e: &Entry) -> (String, Style) {
         }
         s @ ListState::NotVerified => (state_word(s).into(), t.warn),
         s => (state_word(s).into(), t.bad),
+    }
+}
+
+/// An age for the list's column (7 wide): "3h 12m", "2d 4h", then whole days from ten on.
+fn column_age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    let days = (now.as_second() - then.as_second()) / 86_400;
+    if days >= 10 {
+        format!("{days}d")
+    } else {
+        catalog::age(now, then)
     }
 }
 
@@ -311,7 +321,7 @@ fn details<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
     let word = state_word(e.info.state);
     let why = match e.info.state {
         ListState::Verified => match (&e.info.verified_at, &e.info.reason) {
-            (Some(at), Some(r)) => format!(" at {}; {}", show_time(app, at), ui.clean(r)),
+            (Some(at), Some(r)) => format!(" at {}; {}", show_time(app, at), ui.clean_long(r)),
             (Some(at), None) => format!(
                 " at {}: sidecar, every entry, every component hash",
                 show_time(app, at)
@@ -320,7 +330,7 @@ fn details<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
         },
         ListState::NotVerified => ": committed; not verified since it last changed (v)".into(),
         ListState::Mismatch => match &e.info.reason {
-            Some(r) => format!(": {}", ui.clean(r)),
+            Some(r) => format!(": {}", ui.clean_long(r)),
             None => ": the last verify failed".into(),
         },
         ListState::Uncommitted => ": no sidecar; the backup did not finish or it was lost".into(),
@@ -347,7 +357,7 @@ fn details<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
         facts.push(format!("format {}", m.format()));
     }
     if let Some(p) = &e.info.manifest_problem {
-        facts.push(format!("manifest: {}", ui.clean(p)));
+        facts.push(format!("manifest: {}", ui.clean_long(p)));
     }
     if e.info.partial {
         facts.push("a .partial of this name exists (write running or interrupted)".into());

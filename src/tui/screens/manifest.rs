@@ -88,7 +88,7 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
         .as_deref()
         .filter(|_| e.info.state != ListState::Orphan)
     {
-        for (i, part) in wrap(&ui.clean(r), width.saturating_sub(14))
+        for (i, part) in wrap(&ui.clean_long(r), width.saturating_sub(14))
             .into_iter()
             .enumerate()
         {
@@ -155,7 +155,7 @@ pub fn lines<'a>(app: &App, ui: &Ui, archive: &Path, width: usize) -> Vec<Line<'
         }
     }
     if let Some(p) = &e.info.manifest_problem {
-        for (i, part) in wrap(&s(p), width.saturating_sub(14))
+        for (i, part) in wrap(&ui.clean_long(p), width.saturating_sub(14))
             .into_iter()
             .enumerate()
         {

@@ -151,7 +151,11 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> 
         .as_ref()
         .filter(|_| v.state != VerifyState::Cancelled)
     {
-        out.extend(wrapped(&ui.clean(r), width, ratatui::style::Style::new()));
+        out.extend(wrapped(
+            &ui.clean_long(r),
+            width,
+            ratatui::style::Style::new(),
+        ));
     }
     if matches!(v.state, VerifyState::Verified | VerifyState::Warnings) {
         if let Some(sha) = &v.sha256 {
@@ -173,10 +177,18 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> 
         }
     }
     for w in &v.warnings {
-        out.extend(wrapped(&format!("warning: {}", ui.clean(w)), width, t.warn));
+        out.extend(wrapped(
+            &format!("warning: {}", ui.clean_long(w)),
+            width,
+            t.warn,
+        ));
     }
     for n in &v.notes {
-        out.extend(wrapped(&format!("note: {}", ui.clean(n)), width, t.dim));
+        out.extend(wrapped(
+            &format!("note: {}", ui.clean_long(n)),
+            width,
+            t.dim,
+        ));
     }
     out
 }
