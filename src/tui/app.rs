@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::engine::archive::names;
 use crate::engine::catalog::{ArchiveInfo, ListState};
 use crate::engine::progress::StepOutcome;
 use crate::engine::verify::Verdict;
@@ -275,10 +276,22 @@ impl App {
                     ListState::Verified | ListState::NotVerified | ListState::Mismatch
                 ) && !e.info.is_safety()
             })
-            .filter_map(|e| e.info.time())
+            .filter_map(|e| self.time_of(e))
             .collect();
         t.sort_by(|a, b| b.cmp(a));
         t
+    }
+
+    /// An entry's capture time: the manifest's, else the time in its file name read in the
+    /// console's zone (as `ArchiveInfo::time` does in the system's; the zone is injected here
+    /// so tests do not depend on the machine's).
+    pub fn time_of(&self, e: &Entry) -> Option<jiff::Timestamp> {
+        if let Some(t) = e.info.manifest.as_ref().and_then(|m| m.instant()) {
+            return Some(t);
+        }
+        let stem = e.info.file.split(names::ARCHIVE_EXT).next()?;
+        let (_, dt) = names::parse_backup_name(stem)?;
+        dt.to_zoned(self.tz.clone()).ok().map(|z| z.timestamp())
     }
 
     /// Rows of the browser's list at the current size (what PgUp/PgDn move by).

@@ -414,12 +414,13 @@ impl App {
 
     /// Newest first by capture time, then by name, as `lifeboat list` orders them.
     fn sort_entries(&mut self) {
-        self.entries.sort_by(|a, b| {
-            b.info
-                .time()
-                .cmp(&a.info.time())
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_by(|a, b| {
+            self.time_of(b)
+                .cmp(&self.time_of(a))
                 .then_with(|| b.info.file.cmp(&a.info.file))
         });
+        self.entries = entries;
     }
 
     /// Puts the selection back on `path` after the list changed under it (once the operator

@@ -204,15 +204,13 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         let mut cells = vec![Cell::from(Span::styled(badge, style))];
         if !narrow {
             cells.push(Cell::from(
-                e.info
-                    .time()
+                app.time_of(e)
                     .map(|t| short_time(t, &app.tz))
                     .unwrap_or_else(|| "-".into()),
             ));
         }
-        let age = e
-            .info
-            .time()
+        let age = app
+            .time_of(e)
             .map(|t| column_age(app.now, t))
             .unwrap_or_else(|| "-".into());
         cells.push(Cell::from(Line::from(age).right_aligned()));
