@@ -121,11 +121,16 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// "↑↓/jk", "Esc/q": the keys as the footer and the help show them.
-    pub fn keys_label(&self, ascii: bool) -> String {
-        if let Some((uni, asc)) = self.shown {
-            return if ascii { asc } else { uni }.to_string();
+    /// "↑↓/jk", "Esc/q": the keys as the footer shows them (compact when it can be).
+    pub fn footer_label(&self, ascii: bool) -> String {
+        match self.shown {
+            Some((uni, asc)) => if ascii { asc } else { uni }.to_string(),
+            None => self.keys_label(ascii),
         }
+    }
+
+    /// "Up/Down/k/j": every key, as the help lists them.
+    pub fn keys_label(&self, ascii: bool) -> String {
         self.keys
             .iter()
             .map(|(k, _)| k.label(ascii))
@@ -169,7 +174,7 @@ const MOVE: Binding = shown(
         Some("move"),
     ),
     "↑↓/jk",
-    "Up/Dn/jk",
+    "j/k",
 );
 const PAGE: Binding = b(
     &[(K::PageUp, C::PageUp), (K::PageDown, C::PageDown)],
@@ -257,7 +262,7 @@ static MANIFEST: &[Binding] = &[
             Some("scroll"),
         ),
         "↑↓/jk",
-        "Up/Dn/jk",
+        "j/k",
     ),
     PAGE,
     ENDS,
@@ -352,7 +357,7 @@ pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Command> {
 pub fn footer(ctx: Context, ascii: bool) -> Vec<(String, &'static str)> {
     bindings(ctx)
         .iter()
-        .filter_map(|b| b.footer.map(|word| (b.keys_label(ascii), word)))
+        .filter_map(|b| b.footer.map(|word| (b.footer_label(ascii), word)))
         .collect()
 }
 
@@ -417,7 +422,7 @@ mod tests {
         assert_eq!(f[0], ("↑↓/jk".to_string(), "move"));
         assert_eq!(f[1], ("Enter".to_string(), "manifest"));
         let f = footer(Context::Browser, true);
-        assert_eq!(f[0], ("Up/Dn/jk".to_string(), "move"));
+        assert_eq!(f[0], ("j/k".to_string(), "move"));
         assert!(f.iter().all(|(k, w)| k.is_ascii() && w.is_ascii()));
     }
 }
