@@ -107,7 +107,12 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("backups")).unwrap();
         std::fs::create_dir_all(dir.path().join("state")).unwrap();
-        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        // The output folder is the test's own: the machine's default one stays out of view.
+        let config = format!(
+            "output_dir = \"{}\"\n",
+            dir.path().join("backups").display()
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
         write_archive(
             &dir.path().join("backups"),
             "2026-01-05T14:00:00+00:00[UTC]",
