@@ -260,9 +260,22 @@ fn usage_errors_are_one_line_with_exit_1() {
 
     let o = run(lifeboat().arg("--no-such-flag"));
     assert_eq!(code(&o), 1);
-    let o = run(&mut lifeboat());
-    assert_eq!(code(&o), 1, "no console yet: say so, exit 1");
-    assert!(stderr(&o).contains("not built yet"), "{}", stderr(&o));
+    // Without a terminal the console refuses in one line that names the commands to use.
+    let o = run(lifeboat().stdin(Stdio::null()));
+    assert_eq!(code(&o), 1, "no terminal: say so, exit 1");
+    assert!(
+        stderr(&o).contains("the console needs a terminal") && stderr(&o).contains("lifeboat list"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = run(lifeboat().arg("--json"));
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("--json needs a command"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(code(&run(lifeboat().arg("--help"))), 0);
 }
 

@@ -22,6 +22,15 @@ pub struct Args {
     /// No progress bars or progress lines (warnings and results still print).
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// Console: a backup folder to show besides the config's (repeatable).
+    #[arg(long = "dir", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Console: no colours (selection shown reversed). A non-empty NO_COLOR does the same.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Console: ASCII only (no box drawing or other unicode glyphs), for bare consoles.
+    #[arg(long)]
+    pub ascii: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -55,7 +55,11 @@ pub fn main() -> ExitCode {
     };
     let json = args.json;
     signals::set_json(json);
-    signals::install();
+    // The console handles its own signals: it must restore the terminal before exiting,
+    // which the command line's "second signal exits at once" would skip.
+    if args.command.is_some() {
+        signals::install();
+    }
     let mut code = run(args);
     if let Some(sig) = signals::received() {
         output::err(&format!("lifeboat: stopped by {}", signals::name(sig)));
@@ -98,10 +102,23 @@ fn print_io_stats() {
 }
 
 fn run(args: Args) -> u8 {
-    let Some(command) = args.command else {
-        fail(&Error::Usage(crate::tui::NOT_YET.into()), args.json);
+    if args.command.is_some() && !args.dirs.is_empty() {
+        // Silently ignoring a folder would show the operator less than they asked for.
+        let e = Error::Usage("--dir is for the console; give `list` or `verify` the folder".into());
+        fail(&e, args.json);
         return exit::ERROR;
-    };
+    }
+    if args.command.is_none() {
+        let refusal = if args.json {
+            Some("--json needs a command; the console is for a terminal")
+        } else {
+            crate::tui::refusal()
+        };
+        if let Some(why) = refusal {
+            fail(&Error::Usage(why.into()), args.json);
+            return exit::ERROR;
+        }
+    }
     let config = match config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -117,6 +134,9 @@ fn run(args: Args) -> u8 {
         json: args.json,
         no_progress: args.no_progress,
     };
+    let Some(command) = args.command else {
+        return console(&ctx, args.dirs, args.no_color, args.ascii);
+    };
     match command {
         Command::Verify(a) => commands::verify::run(&ctx, &a),
         Command::List(a) => commands::list::run(&ctx, &a),
@@ -127,6 +147,29 @@ fn run(args: Args) -> u8 {
         Command::Recover => commands::recover::run(&ctx),
         Command::Prune(a) => commands::prune::run(&ctx, &a),
     }
+}
+
+/// `lifeboat` without a command: the console over `--dir` folders and the configured ones.
+fn console(ctx: &Context, dirs: Vec<std::path::PathBuf>, no_color: bool, ascii: bool) -> u8 {
+    let mut folders: Vec<(std::path::PathBuf, bool)> = Vec::new();
+    for d in dirs {
+        if !folders.iter().any(|(f, _)| *f == d) {
+            folders.push((d, true));
+        }
+    }
+    for d in commands::list::configured_dirs(ctx) {
+        if !folders.iter().any(|(f, _)| *f == d) {
+            folders.push((d, false));
+        }
+    }
+    // Any non-empty NO_COLOR turns colours off (no-color.org).
+    let no_color = no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    crate::tui::run(crate::tui::Options {
+        folders,
+        index: ctx.index(),
+        no_color,
+        ascii,
+    })
 }
 
 /// Reports an error as one line on stderr (and as an `error` event under --json).

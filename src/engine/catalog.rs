@@ -72,6 +72,30 @@ impl ArchiveInfo {
 
 /// Lists `dir`, newest first. [`Error::NotFound`] if the folder does not exist.
 pub fn list_dir(dir: &Path, index: Option<&Index>) -> Result<Vec<ArchiveInfo>> {
+    list_dir_with(dir, index, true)
+}
+
+/// [`list_dir`] without opening any archive: fast whatever the archives' sizes. An archive
+/// whose manifest neither the index nor a manifest copy has is listed with `manifest: None`;
+/// [`archive_manifest`] reads it later (the console does, in the background).
+pub fn list_dir_quick(dir: &Path, index: Option<&Index>) -> Result<Vec<ArchiveInfo>> {
+    list_dir_with(dir, index, false)
+}
+
+/// The manifest read from inside the archive (up to `manifest.json` only), cached in the index.
+pub fn archive_manifest(archive: &Path, index: Option<&Index>) -> Result<Manifest> {
+    let m = peek::read_manifest(archive)?;
+    if let Some(i) = index {
+        let _ = i.record_manifest(archive, m.clone());
+    }
+    Ok(m)
+}
+
+fn list_dir_with(
+    dir: &Path,
+    index: Option<&Index>,
+    open_archives: bool,
+) -> Result<Vec<ArchiveInfo>> {
     let read = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound(dir.to_path_buf()),
         _ => Error::io(dir, "list folder", e),
@@ -117,7 +141,7 @@ pub fn list_dir(dir: &Path, index: Option<&Index>) -> Result<Vec<ArchiveInfo>> {
             info.path = crate::engine::archive::sidecar_path(&path);
         }
         if seen.archive {
-            load_manifest(&mut info, index);
+            load_manifest(&mut info, index, open_archives);
         }
         if state == ListState::NotVerified
             && let Some(rec) = index.and_then(|i| i.verify_result(&path))
@@ -137,8 +161,9 @@ pub fn list_dir(dir: &Path, index: Option<&Index>) -> Result<Vec<ArchiveInfo>> {
 }
 
 /// The index first (it holds the manifest read from inside the archive, for this exact file),
-/// then the manifest copy beside it, then the archive itself (cached for next time).
-fn load_manifest(info: &mut ArchiveInfo, index: Option<&Index>) {
+/// then the manifest copy beside it, then (with `open_archive`) the archive itself (cached for
+/// next time).
+fn load_manifest(info: &mut ArchiveInfo, index: Option<&Index>, open_archive: bool) {
     if let Some(m) = index.and_then(|i| i.manifest(&info.path)) {
         info.manifest = Some(m);
         return;
@@ -155,13 +180,11 @@ fn load_manifest(info: &mut ArchiveInfo, index: Option<&Index>) {
             Err(e) => info.manifest_problem = Some(format!("manifest copy: {e}")),
         }
     }
-    match peek::read_manifest(&info.path) {
-        Ok(m) => {
-            if let Some(i) = index {
-                let _ = i.record_manifest(&info.path, m.clone());
-            }
-            info.manifest = Some(m);
-        }
+    if !open_archive {
+        return;
+    }
+    match archive_manifest(&info.path, index) {
+        Ok(m) => info.manifest = Some(m),
         Err(e) => info.manifest_problem = Some(e.to_string()),
     }
 }

@@ -1,6 +1,163 @@
-//! The interactive console (DESIGN.md section 8). Not built yet: `lifeboat` without a
-//! subcommand says so and points at the commands that exist, rather than pretending.
+//! The interactive console (DESIGN.md section 8): `lifeboat` without a command.
+//!
+//! The Elm-style loop, so every state change can be tested without a terminal:
+//!
+//! ```text
+//! terminal keys ─┐                          ┌─▶ screens::draw(&App)  (only when changed)
+//! job reports ───┼─▶ Action ─▶ App::update ─┤
+//! signals, clock ┘                          └─▶ Vec<Effect> ─▶ runtime: engine calls on
+//!                                                 blocking threads, cancel tokens, quit
+//! ```
+//!
+//! - `action`, `effect`: the messages in and out of `update`.
+//! - `app`, `update`: the state and the only code that changes it.
+//! - `keymap`: the one key table behind the footer, the help and the key lookup.
+//! - `screens/`: drawing (browser, manifest, verify, help, too small).
+//! - `runtime`: the event loop; `backend`: the engine behind a trait; `terminal`: raw mode,
+//!   the alternate screen and the panic hook; `theme`: colours, monochrome, ASCII.
 
-/// What `lifeboat` without a subcommand prints until the console exists.
-pub const NOT_YET: &str = "the interactive console is not built yet; use `lifeboat list`, \
-`lifeboat verify PATH` or `lifeboat inspect FILE` (see `lifeboat --help`)";
+pub mod action;
+pub mod app;
+pub mod backend;
+pub mod effect;
+pub mod keymap;
+pub mod runtime;
+pub mod screens;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod runtime_tests;
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+mod update_tests;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::index::Index;
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::backend::Engine;
+use crate::tui::runtime::Surface;
+use crate::tui::theme::Ui;
+
+/// What the command line decided for the console.
+pub struct Options {
+    /// Backup folders, with whether each was named by `--dir` (its absence is an error).
+    pub folders: Vec<(PathBuf, bool)>,
+    /// The verify cache, when there is a state folder.
+    pub index: Option<Index>,
+    /// `--no-color` or `NO_COLOR`: the monochrome theme.
+    pub no_color: bool,
+    /// `--ascii`: no box drawing or other non-ASCII glyphs.
+    pub ascii: bool,
+}
+
+/// Why the console cannot start here, if it cannot: it needs a terminal on both sides.
+pub fn refusal() -> Option<&'static str> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return None;
+    }
+    Some(
+        "the console needs a terminal (stdin and stdout are not one); for scripts use \
+         `lifeboat list`, `lifeboat verify PATH` or `lifeboat inspect FILE`",
+    )
+}
+
+/// Runs the console; returns the exit code (0, 1 on a terminal failure, 128 + N after a
+/// signal). Lines summarising the session's jobs go to stderr once the terminal is back.
+pub fn run(opts: Options) -> u8 {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let ui = Ui::new(opts.no_color, opts.ascii);
+    let backend = Arc::new(Engine { index: opts.index });
+    let (sig_tx, sig_rx) = tokio::sync::mpsc::unbounded_channel();
+    let signals = watch_signals(sig_tx);
+    let mut console = match terminal::Console::enter() {
+        Ok(c) => c,
+        Err(e) => return fail(&format!("cannot set up the terminal: {e}")),
+    };
+    let size = console.size().unwrap_or((80, 24));
+    let mut app = App::new(
+        opts.folders,
+        jiff::Timestamp::now(),
+        jiff::tz::TimeZone::system(),
+        size,
+        backend.index.is_some(),
+    );
+    let result = rt.block_on(async {
+        let events = crossterm::event::EventStream::new();
+        runtime::run(
+            &mut app,
+            &ui,
+            backend,
+            &mut console,
+            events,
+            sig_rx,
+            jiff::Timestamp::now,
+        )
+        .await
+    });
+    drop(console);
+    if let Some(h) = signals {
+        h.close();
+    }
+    // A manifest read of a big archive may still be running: do not wait long for it.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    tracing::info!(code = app.exit_code(), "console closed");
+    for line in app.summary() {
+        say(&format!("lifeboat: {line}"));
+    }
+    if let Err(e) = result {
+        return fail(&format!("the console stopped: {e}"));
+    }
+    if let Some(app::Leaving::Signal(sig)) = app.leaving {
+        say(&format!(
+            "lifeboat: stopped by {}",
+            crate::cli::signals::name(sig)
+        ));
+    }
+    app.exit_code()
+}
+
+/// SIGTERM, SIGHUP and SIGINT become actions: jobs are cancelled and the terminal restored
+/// before lifeboat exits (raw mode turns Ctrl-C into a key, which asks first).
+fn watch_signals(
+    tx: tokio::sync::mpsc::UnboundedSender<Action>,
+) -> Option<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).ok()?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("lifeboat-tui-signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                if tx.send(Action::Signal(sig)).is_err() {
+                    break;
+                }
+            }
+        })
+        .ok()?;
+    Some(handle)
+}
+
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn fail(msg: &str) -> u8 {
+    say(&format!("lifeboat: {msg}"));
+    crate::cli::exit::ERROR
+}

@@ -1,0 +1,266 @@
+//! The event loop: one `tokio::select!` over terminal input, background results, signals,
+//! a job poll and the clock. Each input becomes an [`Action`]; `App::update` turns it into
+//! [`Effect`]s, carried out here; the screen is drawn only when something changed.
+//!
+//! Engine work runs on blocking threads and reports through an engine `Hub` (lifecycle
+//! events queued, byte counts coalesced), so the engine never waits for the screen. The loop
+//! reads each job's hub every 100 ms while jobs run, which caps progress repaints at about
+//! ten a second; with nothing running the loop sleeps until a key or the 30-second clock.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::Event as TermEvent;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::engine::progress::{Cancel, Hub, HubView};
+use crate::tui::action::{Action, JobId, ListError};
+use crate::tui::app::App;
+use crate::tui::backend::{Backend, failed_verdict};
+use crate::tui::effect::Effect;
+use crate::tui::screens;
+use crate::tui::theme::Ui;
+
+/// How often running jobs are read: at most this many progress repaints a second.
+pub const JOB_POLL: Duration = Duration::from_millis(100);
+/// How often the clock ticks when nothing happens (ages are shown to the minute).
+pub const CLOCK: Duration = Duration::from_secs(30);
+/// The shortest time between two frames, however fast keys arrive.
+pub const MIN_FRAME: Duration = Duration::from_millis(33);
+
+/// Where frames go: the real terminal, or a `TestBackend` in tests.
+pub trait Surface {
+    fn draw(&mut self, render: &mut dyn FnMut(&mut ratatui::Frame)) -> io::Result<()>;
+    fn size(&self) -> io::Result<(u16, u16)>;
+}
+
+/// A job running on a blocking thread.
+struct Running {
+    view: HubView,
+    cancel: Cancel,
+    handle: JoinHandle<()>,
+}
+
+/// Runs the console until `Effect::Quit`. `events` is the terminal's input, `external` the
+/// signals; `clock` says what time it is (fixed in tests).
+pub async fn run<B, S, E>(
+    app: &mut App,
+    ui: &Ui,
+    backend: Arc<B>,
+    surface: &mut S,
+    mut events: E,
+    mut external: UnboundedReceiver<Action>,
+    clock: impl Fn() -> jiff::Timestamp,
+) -> io::Result<()>
+where
+    B: Backend,
+    S: Surface,
+    E: Stream<Item = io::Result<TermEvent>> + Unpin,
+{
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let mut exec = Executor {
+        backend,
+        tx,
+        jobs: HashMap::new(),
+        session: Cancel::new(),
+    };
+    let mut poll = tokio::time::interval(JOB_POLL);
+    poll.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut tick = tokio::time::interval_at(Instant::now() + CLOCK, CLOCK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut input_open = true;
+    let mut terminal_ok = true;
+    let mut dirty = true;
+    let mut last_frame: Option<Instant> = None;
+    let mut quit = false;
+    for e in app.init() {
+        quit |= exec.run(e);
+    }
+    while !quit {
+        if crate::tui::terminal::panicked() {
+            exec.shutdown().await;
+            return Err(io::Error::other("a panic stopped the console"));
+        }
+        let wait = last_frame
+            .map(|l| (l + MIN_FRAME).saturating_duration_since(Instant::now()))
+            .unwrap_or_default();
+        if dirty && terminal_ok && wait.is_zero() {
+            if surface.draw(&mut |f| screens::draw(f, app, ui)).is_err() {
+                // The terminal is gone (EIO after a hangup): stop drawing, wind down.
+                terminal_ok = false;
+                for e in app.update(Action::InputClosed) {
+                    quit |= exec.run(e);
+                }
+                continue;
+            }
+            dirty = false;
+            last_frame = Some(Instant::now());
+        }
+        let mut actions = Vec::new();
+        tokio::select! {
+            ev = events.next(), if input_open => match ev {
+                Some(Ok(ev)) => {
+                    // A fresh "now" first: what a key starts (a job) is stamped with it.
+                    actions.push(Action::Tick(clock()));
+                    actions.extend(Action::from_terminal(ev));
+                }
+                Some(Err(_)) | None => {
+                    input_open = false;
+                    actions.push(Action::InputClosed);
+                }
+            },
+            Some(a) = rx.recv() => actions.push(a),
+            Some(a) = external.recv() => actions.push(a),
+            _ = poll.tick(), if !exec.jobs.is_empty() => {
+                actions.push(Action::Tick(clock()));
+                exec.drain_all(&mut actions);
+            }
+            _ = tick.tick() => actions.push(Action::Tick(clock())),
+            _ = tokio::time::sleep(wait), if dirty && terminal_ok && !wait.is_zero() => {}
+        }
+        // Whatever else is already waiting goes into the same frame.
+        while let Ok(a) = rx.try_recv() {
+            actions.push(a);
+        }
+        for a in actions {
+            let a = match a {
+                // A job's own events come before its end, in order.
+                Action::VerifyFinished { job, verdict } => {
+                    let mut before = Vec::new();
+                    exec.drain(job, &mut before);
+                    exec.jobs.remove(&job);
+                    for b in before {
+                        for e in app.update(b) {
+                            quit |= exec.run(e);
+                        }
+                    }
+                    Action::VerifyFinished { job, verdict }
+                }
+                a => a,
+            };
+            dirty = true;
+            for e in app.update(a) {
+                quit |= exec.run(e);
+            }
+        }
+    }
+    exec.shutdown().await;
+    Ok(())
+}
+
+/// Carries out effects and keeps the running jobs.
+struct Executor<B> {
+    backend: Arc<B>,
+    tx: UnboundedSender<Action>,
+    jobs: HashMap<JobId, Running>,
+    /// Cancelled on the way out: stops background manifest reads between archives.
+    session: Cancel,
+}
+
+impl<B: Backend> Executor<B> {
+    /// Carries out one effect; true for `Quit`.
+    fn run(&mut self, effect: Effect) -> bool {
+        match effect {
+            Effect::ListFolder { folder, dir } => {
+                let (b, tx) = (self.backend.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = tokio::task::spawn_blocking(move || b.list(&dir))
+                        .await
+                        .unwrap_or_else(|e| Err(ListError::Failed(e.to_string())));
+                    let _ = tx.send(Action::FolderListed { folder, result });
+                });
+            }
+            Effect::LoadManifests { archives } => {
+                let (b, tx, stop) = (self.backend.clone(), self.tx.clone(), self.session.clone());
+                // One thread reads them in turn: they compete for the same disk anyway.
+                drop(tokio::task::spawn_blocking(move || {
+                    for archive in archives {
+                        if stop.is_cancelled() {
+                            break;
+                        }
+                        let result = b.manifest(&archive).map(Box::new);
+                        if tx.send(Action::ManifestLoaded { archive, result }).is_err() {
+                            break;
+                        }
+                    }
+                }));
+            }
+            Effect::StartVerify { job, archive } => {
+                let (hub, view) = Hub::new();
+                let cancel = Cancel::new();
+                let handle = self.spawn_verify(job, archive, hub, cancel.clone());
+                self.jobs.insert(
+                    job,
+                    Running {
+                        view,
+                        cancel,
+                        handle,
+                    },
+                );
+            }
+            Effect::CancelJob { job } => {
+                if let Some(j) = self.jobs.get(&job) {
+                    j.cancel.cancel();
+                }
+            }
+            Effect::Quit => return true,
+        }
+        false
+    }
+
+    fn spawn_verify(
+        &self,
+        job: JobId,
+        archive: PathBuf,
+        hub: Hub,
+        cancel: Cancel,
+    ) -> JoinHandle<()> {
+        let (b, tx) = (self.backend.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let path = archive.clone();
+            let verdict = tokio::task::spawn_blocking(move || b.verify(&path, &hub, &cancel))
+                .await
+                .unwrap_or_else(|e| failed_verdict(&archive, format!("the verify failed: {e}")));
+            let _ = tx.send(Action::VerifyFinished {
+                job,
+                verdict: Box::new(verdict),
+            });
+        })
+    }
+
+    /// What job `job` reported since the last look: lifecycle events, then byte counts.
+    fn drain(&mut self, job: JobId, out: &mut Vec<Action>) {
+        let Some(j) = self.jobs.get_mut(&job) else {
+            return;
+        };
+        let events = j.view.drain();
+        if !events.is_empty() {
+            out.push(Action::JobEvents { job, events });
+        }
+        if let Some(steps) = j.view.progress_if_changed() {
+            out.push(Action::JobProgress { job, steps });
+        }
+    }
+
+    fn drain_all(&mut self, out: &mut Vec<Action>) {
+        let ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        for id in ids {
+            self.drain(id, out);
+        }
+    }
+
+    /// Cancels whatever still runs and gives it a moment to stop cleanly.
+    async fn shutdown(&mut self) {
+        self.session.cancel();
+        for (_, j) in self.jobs.drain() {
+            j.cancel.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(5), j.handle).await;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Drawing: one function per screen, each reading `App` and never changing it. `draw` picks
+//! the screen on top, adds the status line and the footer (from the key table), then the
+//! overlays (help, the quit confirmation). Below the minimum size only the "too small"
+//! screen is drawn, so no screen ever has to cope with a cramped area.
+//!
+//! ```text
+//! +--------------------------------------------------+
+//! | screen on top (browser / manifest / verify)      |
+//! |                                                  |
+//! +--------------------------------------------------+
+//! | status line: a message, or a job running behind  |
+//! | footer: keys of the current context              |
+//! +--------------------------------------------------+
+//! ```
+
+pub mod browser;
+pub mod help;
+pub mod manifest;
+pub mod too_small;
+pub mod verify;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::tui::app::{App, JobStatus, Screen};
+use crate::tui::keymap;
+use crate::tui::theme::Ui;
+
+/// The smallest terminal the console draws in: the browser's list keeps four rows and the
+/// footer keeps its main keys at 60 columns. Below it, `too_small` says what is needed.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Draws the whole console.
+pub fn draw(frame: &mut Frame, app: &App, ui: &Ui) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small::draw(frame, area, ui);
+        return;
+    }
+    let [body, status, footer] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    match app.screens.last() {
+        None => browser::draw(frame, body, app, ui),
+        Some(Screen::Manifest { archive, scroll }) => {
+            manifest::draw(frame, body, app, ui, archive, *scroll);
+        }
+        Some(Screen::Verify { job }) => verify::draw(frame, body, app, ui, *job),
+    }
+    frame.render_widget(status_line(app, ui), status);
+    frame.render_widget(footer_line(app, ui, footer.width), footer);
+    if app.help {
+        help::draw(frame, body, app, ui);
+    }
+    if app.confirm_quit {
+        help::draw_confirm_quit(frame, body, app, ui);
+    }
+}
+
+/// A message for the operator, else a job running behind the screen on top.
+fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
+    if let Some(m) = &app.message {
+        return Paragraph::new(Span::styled(format!(" {}", ui.clean(m)), ui.theme.warn));
+    }
+    let shown = match app.screens.last() {
+        Some(Screen::Verify { job }) => Some(*job),
+        _ => None,
+    };
+    if let Some(j) = app.running_job().filter(|j| Some(j.id) != shown) {
+        let pct = j
+            .steps
+            .last()
+            .and_then(|s| s.total.filter(|t| *t > 0).map(|t| s.done * 100 / t))
+            .map(|p| format!(" {p}%"))
+            .unwrap_or_default();
+        let what = if matches!(j.status, JobStatus::Cancelling) {
+            "cancelling verify"
+        } else {
+            "verify running"
+        };
+        return Paragraph::new(Span::styled(
+            format!(
+                " {what}{pct}: {}",
+                ui.clean(&crate::tui::update::file_name(&j.archive))
+            ),
+            ui.theme.warn,
+        ));
+    }
+    Paragraph::new("")
+}
+
+/// The keys of the current context, as many as fit, in table order.
+fn footer_line<'a>(app: &App, ui: &Ui, width: u16) -> Paragraph<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1usize;
+    for (keys, word) in keymap::footer(app.context(), ui.ascii) {
+        let need = keys.chars().count() + 1 + word.chars().count() + 2;
+        if used + need > width as usize {
+            continue;
+        }
+        used += need;
+        spans.push(Span::styled(keys, ui.theme.key));
+        spans.push(Span::raw(format!(" {word}  ")));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+/// A bordered block in the theme's glyphs with a title.
+pub fn block<'a>(ui: &Ui, title: impl Into<Line<'a>>) -> Block<'a> {
+    Block::bordered()
+        .border_set(ui.sym.border)
+        .border_style(ui.theme.border)
+        .title(title)
+}
+
+/// A rectangle of at most `w` x `h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// "3h", "2d", "45s": the largest unit of an age, for narrow columns.
+pub fn short_age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    let secs = now.as_second() - then.as_second();
+    match secs {
+        s if s < 0 => "future".into(),
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// Bytes as "12.3 MiB".
+pub fn size(bytes: u64) -> String {
+    humansize::format_size(bytes, humansize::BINARY)
+}

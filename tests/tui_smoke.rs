@@ -1,0 +1,263 @@
+//! The console as an operator meets it: the real binary in a real terminal (a tmux pane on a
+//! private tmux server), driven by keys. It lists, verifies (the result lands in the index),
+//! quits with the terminal given back, survives a too-small window, honours NO_COLOR, and a
+//! SIGTERM ends it with 143 and the terminal restored. No Docker. Needs tmux (scripts/setup
+//! installs it); fails loudly without it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A tmux server of this test's own, with one pane running `script` (sh) at `w` x `h`.
+struct Pane {
+    socket: String,
+}
+
+impl Pane {
+    fn start(name: &str, env: &Env, script: &str, w: u16, h: u16) -> Pane {
+        let socket = format!("lifeboat-test-{}-{name}", std::process::id());
+        let pane = Pane { socket };
+        let status = pane
+            .tmux()
+            .envs(env.vars())
+            .args(["new-session", "-d", "-s", "t", "-x"])
+            .arg(w.to_string())
+            .arg("-y")
+            .arg(h.to_string())
+            .arg(format!("{script}; echo EXIT=$?; sleep 60"))
+            .status()
+            .expect("tmux runs (scripts/setup installs it)");
+        assert!(status.success(), "tmux new-session");
+        pane
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"]);
+        c
+    }
+
+    /// The pane's text; with `escapes`, its colours and attributes too.
+    fn text(&self, escapes: bool) -> String {
+        let mut c = self.tmux();
+        c.args(["capture-pane", "-p", "-t", "t"]);
+        if escapes {
+            c.arg("-e");
+        }
+        String::from_utf8_lossy(&c.output().expect("capture-pane").stdout).into_owned()
+    }
+
+    /// Waits up to 20 s for `what` on the screen.
+    fn wait(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let t = self.text(false);
+            if t.contains(what) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the screen never showed {what:?}:\n{t}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = self
+            .tmux()
+            .args(["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let status = self
+            .tmux()
+            .args(["resize-window", "-t", "t", "-x"])
+            .arg(w.to_string())
+            .arg("-y")
+            .arg(h.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        // Only this test's own server, by its socket name.
+        let _ = self.tmux().arg("kill-server").status();
+    }
+}
+
+/// A backup folder with one archive, and a state folder, config and lock of the test's own.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("backups")).unwrap();
+        std::fs::create_dir_all(dir.path().join("state")).unwrap();
+        // The output folder is the test's own: the machine's default one stays out of view.
+        let config = format!(
+            "output_dir = \"{}\"\n",
+            dir.path().join("backups").display()
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        write_archive(
+            &dir.path().join("backups"),
+            "2026-01-05T14:00:00+00:00[UTC]",
+        );
+        Env { dir }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn vars(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("LIFEBOAT_CONFIG", self.path("config.toml")),
+            ("LIFEBOAT_STATE", self.path("state")),
+            ("LIFEBOAT_LOCK", self.path("lock")),
+        ]
+    }
+
+    /// The shell line running the console on the backup folder.
+    fn console(&self, extra: &str) -> String {
+        format!(
+            "{} --dir {} {extra}",
+            env!("CARGO_BIN_EXE_lifeboat"),
+            self.path("backups").display()
+        )
+    }
+}
+
+fn list_state(env: &Env) -> String {
+    let o = run(lifeboat()
+        .envs(env.vars())
+        .args(["--json", "list"])
+        .arg(env.path("backups")));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    first["state"].as_str().unwrap().to_string()
+}
+
+fn archive_name(dir: &Path) -> String {
+    committed_in(dir)[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn the_console_lists_verifies_and_gives_the_terminal_back() {
+    let env = Env::new();
+    let name = archive_name(&env.path("backups"));
+    let pane = Pane::start("verify", &env, &env.console(""), 80, 24);
+    pane.wait("Backups 1 of 1");
+    pane.wait("not verified");
+    pane.keys(&["v"]);
+    pane.wait("VERIFIED");
+    pane.keys(&["Escape"]);
+    pane.wait("▶ verified");
+    pane.keys(&["q"]);
+    let after = pane.wait("EXIT=0");
+    assert!(
+        !after.contains("Backups 1 of 1"),
+        "the alternate screen is gone:\n{after}"
+    );
+    assert!(
+        after.contains(&format!("lifeboat: verify {name}: verified")),
+        "the session's summary:\n{after}"
+    );
+    assert_eq!(list_state(&env), "verified", "the index remembers it");
+}
+
+#[test]
+fn a_small_window_says_so_and_the_console_returns_on_resize() {
+    let env = Env::new();
+    let pane = Pane::start("small", &env, &env.console(""), 50, 12);
+    pane.wait("terminal too small: need 60x16, have 50x12");
+    pane.resize(80, 24);
+    pane.wait("Backups 1 of 1");
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+}
+
+/// NO_COLOR (and --ascii): no colour escape on the screen, no box drawing.
+#[test]
+fn no_color_and_ascii_draw_plain() {
+    let env = Env::new();
+    let pane = Pane::start(
+        "plain",
+        &env,
+        &format!("NO_COLOR=1 {}", env.console("--ascii")),
+        80,
+        24,
+    );
+    let screen = pane.wait("Backups 1 of 1");
+    assert!(screen.is_ascii(), "{screen}");
+    let styled = pane.text(true);
+    let colours = sgr_params(&styled)
+        .into_iter()
+        .filter(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+        .collect::<Vec<_>>();
+    assert!(
+        colours.is_empty(),
+        "colours {colours:?} under NO_COLOR:\n{styled:?}"
+    );
+    assert!(
+        sgr_params(&styled).contains(&7),
+        "the selection is reversed"
+    );
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+}
+
+/// Every parameter of every SGR sequence (`ESC [ ... m`) in `s` (39 and 49, "default
+/// colour", are what tmux writes for no colour at all).
+fn sgr_params(s: &str) -> Vec<u32> {
+    s.split("\x1b[")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('m').map(|(params, _)| params))
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == ';'))
+        .flat_map(|p| {
+            p.split(';')
+                .filter_map(|n| n.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+#[test]
+fn sigterm_ends_the_console_with_143_and_the_terminal_restored() {
+    let env = Env::new();
+    let pid = env.path("pid");
+    let script = format!(
+        "sh -c 'echo $$ > {}; exec {}'",
+        pid.display(),
+        env.console("")
+    );
+    let pane = Pane::start("term", &env, &script, 80, 24);
+    pane.wait("Backups 1 of 1");
+    let pid = std::fs::read_to_string(&pid).unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let after = pane.wait("EXIT=143");
+    assert!(after.contains("lifeboat: stopped by SIGTERM"), "{after}");
+    assert!(!after.contains("Backups 1 of 1"), "{after}");
+}
