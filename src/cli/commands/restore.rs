@@ -12,11 +12,11 @@ use crate::cli::{Context, exit, fail, output, signals};
 use crate::engine::archive::peek;
 use crate::engine::docker::Docker;
 use crate::engine::error::{Error, ErrorKind};
-use crate::engine::journal::{self, Journal};
+use crate::engine::journal;
 use crate::engine::lock::HostLock;
 use crate::engine::restore::{
-    self, Ctx, Item, ItemStatus, Prepared, RestoreOutcome, RestoreRequest, RestoreSelection,
-    RunOptions, checklist,
+    self, Ctx, ItemStatus, Prepared, RestoreOutcome, RestoreRequest, RestoreSelection, RunOptions,
+    checklist, session,
 };
 use crate::engine::stack;
 use crate::engine::stopped::Ledger;
@@ -100,25 +100,11 @@ pub(super) fn restore_archive(
         ));
     }
     // A dry run shows a held lock as a failed checklist item; a restore stops (11).
-    let _lock = match HostLock::try_acquire(&ctx.locations.lock, "lifeboat restore") {
+    let _lock = match session::arm(&ctx.locations.lock, &state, &staging, "lifeboat restore") {
         Ok(l) => Some(l),
-        Err(e) if !args.dry_run => return Err(e),
+        Err(e) if !args.dry_run || e.kind() != ErrorKind::Locked => return Err(e),
         Err(_) => None,
     };
-    // Under the lock every unsettled journal is an interrupted restore: settle it first.
-    if _lock.is_some()
-        && let Some(r) = journal::unsettled(&state)?.first()
-    {
-        return Err(journal::refuse(r));
-    }
-    if _lock.is_some() {
-        clean_staging(
-            &ctx.locations
-                .staging
-                .clone()
-                .unwrap_or_else(|| state.join("staging")),
-        );
-    }
     let req = RestoreRequest {
         profile: &profile,
         archive: backup_file.clone(),
@@ -163,7 +149,9 @@ pub(super) fn restore_archive(
             ),
         ));
     }
-    prepared.items.push(lock_item(ctx, _lock.is_some()));
+    prepared
+        .items
+        .push(session::lock_item(&ctx.locations.lock, _lock.is_some()));
     checklist::apply_accept(&mut prepared.items, &req.accept).map_err(Error::Usage)?;
     print_checklist(ctx, &prepared);
     if let Some(b) = checklist::blocker(&prepared.items) {
@@ -188,21 +176,13 @@ pub(super) fn restore_archive(
     }
     confirm(args, &prepared)?;
     // Phase 2: everything checked in staging, then the swaps, each step journalled first.
-    let journal = Journal::create(
-        &state,
-        journal::Begin {
-            id: id.clone(),
-            pid: std::process::id(),
-            archive: std::path::absolute(&backup_file).unwrap_or(backup_file.clone()),
-            archive_sha256: prepared.sha256.clone(),
-            profile_spec: spec,
-            project: args.project.clone(),
-            profile: profile.name.clone(),
-            components: prepared.components.clone(),
-            keep_partial: args.keep_partial,
-            undoes: extra.undoes.clone(),
-        },
-    )?;
+    let origin = session::Origin {
+        profile_spec: spec,
+        project: args.project.clone(),
+        keep_partial: args.keep_partial,
+        undoes: extra.undoes.clone(),
+    };
+    let journal = session::begin(&state, &prepared, &profile.name, &origin)?;
     signals::protect(true);
     let session = Session::start(ctx.render_mode());
     let outcome = crate::cli::block_on(async {
@@ -220,19 +200,7 @@ pub(super) fn restore_archive(
         };
         // What a killed lifeboat left stopped runs again first, its policy restored.
         let ledger = Ledger::new(&state);
-        for held in ledger.list()? {
-            let message = match ledger.release(&docker, &held.container).await? {
-                None => format!(
-                    "started {} again: a previous run left it stopped",
-                    held.container
-                ),
-                Some(note) => note,
-            };
-            crate::engine::progress::Reporter::event(
-                &reporter,
-                crate::engine::progress::Event::Warning { message },
-            );
-        }
+        session::release_leftovers(&docker, &ledger, &reporter).await?;
         let opts = RunOptions {
             journal: &journal,
             keep_partial: req.keep_partial,
@@ -244,21 +212,6 @@ pub(super) fn restore_archive(
     session.finish();
     signals::protect(false);
     Ok(summarize(ctx, &outcome?, waived))
-}
-
-/// Removes what killed restores left in staging (their journals are settled by now: an
-/// unsettled one refuses the restore before this runs).
-fn clean_staging(staging: &std::path::Path) {
-    let Ok(rd) = std::fs::read_dir(staging) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if (name.starts_with("restore-") || name.starts_with("backup-safety-")) && e.path().is_dir()
-        {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
 }
 
 /// Removes the staging folder when the command ends.
@@ -295,31 +248,6 @@ fn apply_config(ctx: &Context, args: &RestoreArgs, id: &str) -> Result<u8, Error
         render::json_print(&json!({"event": "config_applied", "restore_id": id, "files": applied}));
     }
     Ok(exit::OK)
-}
-
-fn lock_item(ctx: &Context, held: bool) -> Item {
-    use crate::engine::restore::Class;
-    let path = ctx.locations.lock.display().to_string();
-    if held {
-        Item::new(
-            "lock",
-            "the host lock",
-            Class::Never,
-            ItemStatus::Ok,
-            format!("{path} held by this restore"),
-        )
-    } else {
-        let holder = crate::engine::lock::read_holder(&ctx.locations.lock)
-            .map(|h| format!("{} (pid {})", h.command, h.pid))
-            .unwrap_or_else(|| "another lifeboat".into());
-        Item::new(
-            "lock",
-            "the host lock",
-            Class::Never,
-            ItemStatus::Fail,
-            format!("{path} is held by {holder}"),
-        )
-    }
 }
 
 /// The typed confirmation on a terminal: the operator types `yes`, as the runbook's script

@@ -13,6 +13,7 @@ pub mod prepare;
 pub mod redis;
 pub mod run;
 pub mod safety;
+pub mod session;
 pub mod settle;
 pub mod volume;
 

@@ -1,0 +1,117 @@
+//! What every front end does around a restore, in one place: arming it under the host lock
+//! (refusing while an interrupted restore is unsettled, clearing what killed restores left in
+//! staging), the `lock` checklist item, the journal's first record, and starting again what a
+//! killed lifeboat left stopped before the swaps begin. The CLI and the console call these;
+//! neither decides any of it on its own.
+
+use std::path::{Path, PathBuf};
+
+use super::checklist::{Class, Item, ItemStatus};
+use super::prepare::Prepared;
+use crate::engine::docker::Docker;
+use crate::engine::error::Result;
+use crate::engine::journal::{self, Begin, Journal};
+use crate::engine::lock::HostLock;
+use crate::engine::progress::{Event, Reporter};
+use crate::engine::stopped::Ledger;
+
+/// Takes the host lock for a restore (held until the returned guard drops); refuses (15)
+/// while a journal is unsettled, then removes staging leftovers of killed restores.
+pub fn arm(lock: &Path, state: &Path, staging: &Path, who: &str) -> Result<HostLock> {
+    let held = HostLock::try_acquire(lock, who)?;
+    // Under the lock every unsettled journal is an interrupted restore: settle it first.
+    if let Some(r) = journal::unsettled(state)?.first() {
+        return Err(journal::refuse(r));
+    }
+    clean_staging(staging);
+    Ok(held)
+}
+
+/// Removes what killed restores left in staging (their journals are settled by now).
+fn clean_staging(staging: &Path) {
+    let Ok(rd) = std::fs::read_dir(staging) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if (name.starts_with("restore-") || name.starts_with("backup-safety-")) && e.path().is_dir()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// The checklist's `lock` item: held by this restore, or by whom it is held.
+pub fn lock_item(lock: &Path, held: bool) -> Item {
+    let path = lock.display().to_string();
+    if held {
+        return Item::new(
+            "lock",
+            "the host lock",
+            Class::Never,
+            ItemStatus::Ok,
+            format!("{path} held by this restore"),
+        );
+    }
+    let holder = crate::engine::lock::read_holder(lock)
+        .map(|h| format!("{} (pid {})", h.command, h.pid))
+        .unwrap_or_else(|| "another lifeboat".into());
+    Item::new(
+        "lock",
+        "the host lock",
+        Class::Never,
+        ItemStatus::Fail,
+        format!("{path} is held by {holder}"),
+    )
+}
+
+/// Who asked for the restore, for its journal.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The profile as named when it loaded (`None`: the configured default) and the project.
+    pub profile_spec: Option<String>,
+    pub project: Option<String>,
+    pub keep_partial: bool,
+    /// The restore this one undoes (`--undo`).
+    pub undoes: Option<String>,
+}
+
+/// Begins the journal of a confirmed restore: from here on every step is recorded.
+pub fn begin(state: &Path, p: &Prepared, profile: &str, origin: &Origin) -> Result<Journal> {
+    let archive: PathBuf = std::path::absolute(&p.archive).unwrap_or(p.archive.clone());
+    Journal::create(
+        state,
+        Begin {
+            id: p.id.clone(),
+            pid: std::process::id(),
+            archive,
+            archive_sha256: p.sha256.clone(),
+            profile_spec: origin.profile_spec.clone(),
+            project: origin.project.clone(),
+            profile: profile.to_string(),
+            components: p.components.clone(),
+            keep_partial: origin.keep_partial,
+            undoes: origin.undoes.clone(),
+        },
+    )
+}
+
+/// Starts again, with its restart policy, whatever a killed lifeboat left stopped (each one
+/// reported as a warning) before the restore stops anything itself.
+pub async fn release_leftovers(
+    docker: &Docker,
+    ledger: &Ledger,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    for held in ledger.list()? {
+        let message = match ledger.release(docker, &held.container).await? {
+            None => format!(
+                "started {} again: a previous run left it stopped",
+                held.container
+            ),
+            Some(note) => note,
+        };
+        reporter.event(Event::Warning { message });
+    }
+    Ok(())
+}
