@@ -562,3 +562,72 @@ fn a_restore_whose_terminal_is_closed_rolls_back_and_under_nohup_commits() {
     assert!(!log.contains("panic"), "{log}");
     assert_all_settled(&env, stack);
 }
+
+#[test]
+fn a_removed_redis_and_its_deleted_volume_are_refilled_for_compose_to_recreate() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    // A key the stack's seeding would never write: an empty Redis cannot pass for the backup.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        .to_string();
+    redis(stack, &["SET", "lb:gone", &nanos]);
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let archive = env.archive();
+    let digest = redis_digest(stack);
+    let name = format!("{}-redis", stack.project);
+    let volume = format!("{}_redis_data", stack.project);
+    let labels = stdout(&docker(&[
+        "volume",
+        "inspect",
+        "-f",
+        "{{json .Labels}}",
+        &volume,
+    ]));
+    assert!(docker(&["rm", "-f", &name]).status.success());
+    assert!(docker(&["volume", "rm", &volume]).status.success());
+
+    let o = restore(&env, &archive, &["--force", "--json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let out = outcome(&o);
+    assert_eq!(out["restored"], serde_json::json!(["redis"]));
+    let notes = out["notes"].to_string();
+    assert!(
+        notes.contains(&format!("container {name} does not exist")) && notes.contains("compose"),
+        "the summary names the container to recreate: {notes}"
+    );
+    // Recreated under its exact name with the labels it had.
+    let again = stdout(&docker(&[
+        "volume",
+        "inspect",
+        "-f",
+        "{{json .Labels}}",
+        &volume,
+    ]));
+    assert_eq!(again, labels);
+    assert!(
+        docker(&["inspect", &name]).status.code() != Some(0),
+        "lifeboat recreated the container"
+    );
+
+    // The stack's own tooling recreates the container on the filled volume.
+    let _ = common::testbed::stack_up(PROJECT, &[]);
+    wait_for("redis to answer", || {
+        docker(&[
+            "exec",
+            "-e",
+            &format!("REDISCLI_AUTH={}", stack.env("TARS_REDIS_PASSWORD")),
+            &name,
+            "redis-cli",
+            "ping",
+        ])
+        .status
+        .success()
+    });
+    assert_eq!(redis(stack, &["GET", "lb:gone"]), nanos);
+    assert_eq!(redis_digest(stack), digest);
+    assert_all_settled(&env, stack);
+}

@@ -134,6 +134,7 @@ pub(crate) async fn capture_at(
     let on_volume = info.mount_at(&path).is_some_and(|m| m.kind == "volume");
     details.data_path = Some(path.clone());
     details.on_volume = Some(on_volume);
+    super::record_volume(ctx, &mut details, &info, &path).await;
     details.fingerprint = Some(json!({ "collections": counts.clone().unwrap_or(json!(null)) }));
     let mut cap = super::volume::finish(c, details, &file, &stats);
     if !on_volume {

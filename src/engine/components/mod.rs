@@ -255,3 +255,30 @@ impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Counting<'_, W>
 pub fn step(c: &Component) -> String {
     format!("component:{}", c.name)
 }
+
+/// Records the named volume holding `path` (name, mount point, labels) in `details.volume`, so
+/// that a restore can recreate it under the same name if it is deleted.
+pub(crate) async fn record_volume(
+    ctx: &Ctx<'_>,
+    details: &mut ComponentDetails,
+    info: &ContainerInfo,
+    path: &str,
+) {
+    let Some(m) = info.mount_at(path).filter(|m| m.kind == "volume") else {
+        return;
+    };
+    let Some(name) = m.name.clone() else {
+        return;
+    };
+    let labels = ctx
+        .docker
+        .volume_labels(&name)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    details.extra.insert(
+        "volume".into(),
+        serde_json::json!({"name": name, "destination": m.destination, "labels": labels}),
+    );
+}

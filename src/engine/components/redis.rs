@@ -124,6 +124,7 @@ pub async fn capture(ctx: &Ctx<'_>, c: &Component) -> Result<Captured> {
     details.server_version = Some(redis_version.clone());
     details.data_path = Some(dir.clone());
     details.on_volume = Some(info.mount_at(&dir).is_some_and(|m| m.kind == "volume"));
+    super::record_volume(ctx, &mut details, &info, &dir).await;
     details.fingerprint = Some(json!({
         "keys": counts.0,
         "expires": counts.1,

@@ -34,6 +34,7 @@ pub async fn capture(ctx: &Ctx<'_>, c: &Component) -> Result<Captured> {
     let (file, stats, mut details) = stopped_copy(ctx, c, &info, &path).await?;
     details.data_path = Some(path.clone());
     details.on_volume = Some(info.mount_at(&path).is_some_and(|m| m.kind == "volume"));
+    super::record_volume(ctx, &mut details, &info, &path).await;
     let mut cap = finish(c, details, &file, &stats);
     if stats.files == 0 {
         cap.warnings

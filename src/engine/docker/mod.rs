@@ -10,6 +10,7 @@
 mod archive;
 mod exec;
 mod lifecycle;
+mod volume;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -5,6 +5,7 @@
 
 pub mod checklist;
 pub mod config;
+pub mod fill;
 pub mod live;
 pub mod oneoff;
 pub mod pg;

@@ -45,6 +45,11 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
     let info = match ctx.docker.inspect(&container).await {
         Ok(Some(info)) => info,
         Ok(None) => {
+            // Its volume is recorded: lifeboat can fill it (recreating it if deleted too).
+            if let Some(g) = super::fill::recorded(p, c, &container) {
+                items.extend(super::fill::items(ctx, c, &g).await);
+                return items;
+            }
             items.push(Item::new(
                 format!("container:{}", c.name),
                 format!("{}: container", c.name),

@@ -139,14 +139,24 @@ pub async fn target_stopped(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) 
 /// `redis-check-rdb` of the service's own image on the staged RDB, in a one-off container
 /// (the service itself is not running).
 pub async fn check_staged_oneoff(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
+    check_with_image(ctx, &info.name, &info.image, rdb).await
+}
+
+/// `redis-check-rdb` of `image` on the staged RDB, in a one-off named after `container`.
+pub async fn check_with_image(
+    ctx: &Ctx<'_>,
+    container: &str,
+    image: &str,
+    rdb: &Path,
+) -> Result<()> {
     let dir = rdb.parent().unwrap_or(Path::new("/"));
     let file = rdb
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let spec = OneOff {
-        name: format!("lifeboat-check-{}-{}", info.name, ctx.id),
-        image: info.image.clone(),
+        name: format!("lifeboat-check-{container}-{}", ctx.id),
+        image: image.to_string(),
         cmd: vec!["redis-check-rdb".into(), format!("/staged/{file}")],
         binds: vec![format!("{}:/staged:ro", dir.display())],
         // Staged files are root's, mode 0600.
@@ -163,7 +173,7 @@ pub async fn check_staged_oneoff(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path
     }
     Err(Error::Incompatible(format!(
         "redis-check-rdb of {} refuses the archived RDB: {}",
-        info.image,
+        image,
         out.lines()
             .rev()
             .find(|l| !l.trim().is_empty())

@@ -52,6 +52,9 @@ enum Unit {
     Config(Vec<super::config::ConfigFile>, Vec<std::path::PathBuf>),
     Redis(redis::Target, DataFolder),
     Folder(DataFolder),
+    /// Its container is gone: its recorded volume is filled (recreated first if deleted;
+    /// the flag says so); Redis settings come from the backup.
+    Fill(super::fill::Gone, Option<redis::Target>, bool),
 }
 
 struct Planned<'p> {
@@ -249,9 +252,10 @@ async fn execute_inner(
     let mut rollback_all = failure.is_some() && !(cancelled && keep_partial);
     // The safety backup is committed before the restore commits; without it nothing commits.
     if !rollback_all && let Some(s) = safety.take() {
+        // Only what the safety backup holds (a deleted volume had nothing to copy).
         let replaced: Vec<String> = units
             .iter()
-            .filter(|u| u.swapped && safety::needed(u.c.kind))
+            .filter(|u| u.swapped && safety::needed(u.c.kind) && s.taken.contains(&u.c.name))
             .map(|u| u.c.name.clone())
             .collect();
         if !replaced.is_empty() {
@@ -302,6 +306,15 @@ async fn execute_inner(
                 component: u.c.name.clone(),
             },
         );
+        if let Unit::Fill(g, _, created) = &u.unit {
+            out.notes.push(format!(
+                "{}: volume {} {}filled with the backup; container {} does not exist: recreate it with your compose file (e.g. `docker compose up -d`), it starts on the restored data",
+                u.c.name,
+                g.volume,
+                if *created { "recreated and " } else { "" },
+                g.container
+            ));
+        }
         if let Unit::Config(_, written) = &u.unit {
             out.notes.push(format!(
                 "{}: written beside the live files, not over them: {}; check them, then `lifeboat restore --apply-config {}`",
@@ -342,6 +355,15 @@ fn undo_of(u: &Unit) -> Undo {
             binds: f.binds.clone(),
             path: f.path.clone(),
         },
+        Unit::Fill(g, ..) => {
+            let f = g.folder();
+            Undo::Folder {
+                container: f.container,
+                image: f.image,
+                binds: f.binds,
+                path: f.path,
+            }
+        }
         Unit::Config(..) => Undo::Config,
         Unit::Exec(_) => Undo::Exec,
     }
@@ -388,6 +410,15 @@ async fn stage_unit(
         return Ok(Unit::Config(files, Vec::new()));
     }
     let container = c.main_container().unwrap_or_default();
+    if ctx.docker.inspect(container).await?.is_none()
+        && let Some(g) = super::fill::recorded(p, c, container)
+    {
+        let target = (c.kind == Kind::Redis).then(|| super::fill::redis_target(p, c, &g));
+        if target.is_some() {
+            redis::check_with_image(ctx, container, &g.image, &p.staged(&c.file)).await?;
+        }
+        return Ok(Unit::Fill(g, target, false));
+    }
     let info = ctx.docker.inspect_required(container).await?;
     let details = p.details(&c.name);
     let fp = details.and_then(|d| d.fingerprint.as_ref());
@@ -480,8 +511,31 @@ async fn swap_unit(
         u.swapped = true;
         return Ok(());
     }
+    if let Unit::Fill(g, target, created) = &mut u.unit {
+        if safety.is_some() && ctx.docker.volume_labels(&g.volume).await?.is_some() {
+            return Err(Error::Other(format!(
+                "{}: its container is gone, so no safety copy of volume {} can be taken: pass --accept no-safety-backup to replace its data without one",
+                c.name, g.volume
+            )));
+        }
+        type Bytes = std::pin::Pin<
+            Box<dyn futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send>,
+        >;
+        let stream: Bytes = match target {
+            Some(t) => Box::pin(redis::upload_stream(p.staged(&c.file), t, &ctx.id)),
+            None => Box::pin(volume::component_stream(p.staged(&c.file), &ctx.id)),
+        };
+        u.swapped = true;
+        *created = super::fill::upload(ctx, g, stream).await?;
+        let details = p.details(&c.name);
+        let root = details.and_then(|d| Some((d.root_owner.as_deref()?, d.root_mode.as_deref()?)));
+        return g
+            .folder()
+            .swap(ctx.docker, &ctx.id, target.is_some(), root)
+            .await;
+    }
     match &u.unit {
-        Unit::Config(..) => Ok(()),
+        Unit::Config(..) | Unit::Fill(..) => Ok(()),
         Unit::Exec(container) => {
             if let Some(s) = safety {
                 s.take(ctx, ledger, c, None).await?;
@@ -627,6 +681,14 @@ async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> R
             }
         }
         Unit::Pg(s) => pg::rollback(ctx, c, s).await?,
+        Unit::Fill(g, _, created) => {
+            let folder = g.folder();
+            folder.rollback(ctx.docker, &ctx.id).await?;
+            folder.commit(ctx.docker, &ctx.id).await?;
+            if *created {
+                ctx.docker.remove_volume(&g.volume).await?;
+            }
+        }
         Unit::Redis(_, folder) | Unit::Folder(folder) => {
             let grace = Duration::from_secs(c.stop_timeout);
             for name in &c.containers {
@@ -649,6 +711,7 @@ async fn commit_unit(ctx: &Ctx<'_>, u: &Planned<'_>) -> Result<()> {
         Unit::Config(..) | Unit::Exec(_) => Ok(()),
         Unit::Pg(s) => pg::commit(ctx, u.c, s).await,
         Unit::Redis(_, folder) | Unit::Folder(folder) => folder.commit(ctx.docker, &ctx.id).await,
+        Unit::Fill(g, ..) => g.folder().commit(ctx.docker, &ctx.id).await,
     }
 }
 

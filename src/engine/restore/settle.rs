@@ -84,6 +84,10 @@ pub async fn settle(
                 } else {
                     let grace = Duration::from_secs(c.stop_timeout);
                     for name in containers {
+                        // A removed container (its volume was being filled) has nothing to stop.
+                        if ctx.docker.inspect(name).await?.is_none() {
+                            continue;
+                        }
                         ledger
                             .hold(ctx.docker, name, grace, &format!("rollback {}", ctx.id))
                             .await?;
