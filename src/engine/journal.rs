@@ -49,6 +49,15 @@ pub enum Undo {
         binds: Vec<String>,
         path: String,
     },
+    /// A PostgreSQL that did not run: its broken data volume copied into `kept`, the
+    /// server initialised fresh in `volume`, then loaded.
+    PgData {
+        container: String,
+        image: String,
+        volume: String,
+        destination: String,
+        kept: String,
+    },
     /// Files written beside the live ones (`<file>.restored-<id>`): nothing live replaced.
     Config,
     /// A restore command: nothing was kept aside, nothing can be put back.

@@ -64,6 +64,8 @@ pub struct ContainerInfo {
     pub health: Option<String>,
     /// `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`.
     pub restart_policy: String,
+    /// How often Docker restarted it (climbing while it crash-loops).
+    pub restart_count: i64,
     pub mounts: Vec<Mount>,
     pub labels: HashMap<String, String>,
     pub cmd: Vec<String>,
@@ -284,6 +286,7 @@ fn info_from(r: ContainerInspectResponse) -> ContainerInfo {
         image_id: r.image.unwrap_or_default(),
         state: state.status.map(|s| s.to_string()).unwrap_or_default(),
         running: state.running.unwrap_or(false),
+        restart_count: r.restart_count.unwrap_or(0),
         health: state
             .health
             .and_then(|h| h.status)

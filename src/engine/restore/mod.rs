@@ -9,6 +9,7 @@ pub mod fill;
 pub mod live;
 pub mod oneoff;
 pub mod pg;
+pub mod pgdata;
 pub mod plan_items;
 pub mod prepare;
 pub mod redis;

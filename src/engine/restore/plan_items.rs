@@ -70,18 +70,37 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
             return items;
         }
     };
-    let running = serving(&info);
+    let broken = c.kind == Kind::Postgres && super::pgdata::crash_looping(ctx, c, &info).await;
+    let running = serving(&info) && !broken;
+    let kept = broken.then(|| super::pgdata::of(&info, &ctx.id)).flatten();
     let id = format!("container:{}", c.name);
     let label = format!("{}: container", c.name);
     let manual = format!("docker inspect -f '{{{{.State.Status}}}}' {container}");
     items.push(if running {
         Item::new(id, label, Class::Never, ItemStatus::Ok, format!("{container} runs"))
     } else if c.kind == Kind::Postgres {
-        Item::new(id, label, Class::Never, ItemStatus::Fail, format!("{container} is {}: the dump loads into a running server; start it (`docker start {container}`), then run the restore again", info.state))
+        super::pgdata::container_item(c, &info, kept.as_ref())
     } else {
         Item::new(id, label, Class::Never, ItemStatus::Warn, format!("{container} is {}: its data is replaced while it is stopped and it is started on the restored data; checks run in one-off containers of its image", info.state))
     }.manual(manual));
     if !running && c.kind == Kind::Postgres {
+        // A server that does not run is judged by its image: the fresh cluster's version.
+        if let Some(b) = kept {
+            let recorded = details.and_then(|d| d.server_version.as_deref());
+            items.push(match super::pgdata::image_major(ctx, &b).await {
+                Ok(major) => super::prepare::pg_version_item(c, major, recorded),
+                Err(e) => Item::new(
+                    format!("pg-version:{}", c.name),
+                    format!("{}: PostgreSQL version", c.name),
+                    Class::Never,
+                    ItemStatus::Fail,
+                    e.to_string(),
+                ),
+            });
+            if let Some(item) = image_item(ctx, c, &info, details).await {
+                items.push(item);
+            }
+        }
         return items;
     }
     if let Some(item) = image_item(ctx, c, &info, details).await {

@@ -55,6 +55,8 @@ enum Unit {
     /// Its container is gone: its recorded volume is filled (recreated first if deleted;
     /// the flag says so); Redis settings come from the backup.
     Fill(super::fill::Gone, Option<redis::Target>, bool),
+    /// A PostgreSQL that does not run: fresh data first, then loaded and swapped as `Pg`.
+    PgData(super::pgdata::Broken, Option<pg::Staged>),
 }
 
 struct Planned<'p> {
@@ -306,6 +308,12 @@ async fn execute_inner(
                 component: u.c.name.clone(),
             },
         );
+        if let Unit::PgData(b, _) = &u.unit {
+            out.notes.push(format!(
+                "{}: the broken data folder is kept in volume {}; remove it (`docker volume rm {}`) once you no longer need it",
+                u.c.name, b.kept, b.kept
+            ));
+        }
         if let Unit::Fill(g, _, created) = &u.unit {
             out.notes.push(format!(
                 "{}: volume {} {}filled with the backup; container {} does not exist: recreate it with your compose file (e.g. `docker compose up -d`), it starts on the restored data",
@@ -364,6 +372,13 @@ fn undo_of(u: &Unit) -> Undo {
                 path: f.path,
             }
         }
+        Unit::PgData(b, _) => Undo::PgData {
+            container: b.container.clone(),
+            image: b.image.clone(),
+            volume: b.volume.clone(),
+            destination: b.destination.clone(),
+            kept: b.kept.clone(),
+        },
         Unit::Config(..) => Undo::Config,
         Unit::Exec(_) => Undo::Exec,
     }
@@ -423,6 +438,15 @@ async fn stage_unit(
     let details = p.details(&c.name);
     let fp = details.and_then(|d| d.fingerprint.as_ref());
     Ok(match c.kind {
+        Kind::Postgres if super::pgdata::crash_looping(ctx, c, &info).await => {
+            let b = super::pgdata::of(&info, &ctx.id).ok_or_else(|| {
+                Error::Other(format!(
+                    "{}: {} is {} and its data is not on a named volume",
+                    c.name, info.name, info.state
+                ))
+            })?;
+            Unit::PgData(b, None)
+        }
         Kind::Postgres => {
             let globals = p.staged("postgres-globals.sql");
             let globals = globals.is_file().then_some(globals);
@@ -511,6 +535,24 @@ async fn swap_unit(
         u.swapped = true;
         return Ok(());
     }
+    if let Unit::PgData(b, staged) = &mut u.unit {
+        // No dump of a server that does not run: the broken folder itself is kept instead.
+        u.swapped = true;
+        let info = super::pgdata::set_aside_and_init(ctx, ledger, c, b).await?;
+        let globals = p.staged("postgres-globals.sql");
+        let globals = globals.is_file().then_some(globals);
+        let s = pg::stage(ctx, c, &info, fp, &p.staged(&c.file), globals.as_deref()).await?;
+        pg::swap(ctx, c, &s).await?;
+        let checked = pg::check(ctx, c, &s, fp).await;
+        *staged = Some(s);
+        checked?;
+        for name in c.containers.iter().rev() {
+            if let Some(note) = ledger.release(ctx.docker, name).await? {
+                return Err(Error::Other(note));
+            }
+        }
+        return Ok(());
+    }
     if let Unit::Fill(g, target, created) = &mut u.unit {
         if safety.is_some() && ctx.docker.volume_labels(&g.volume).await?.is_some() {
             return Err(Error::Other(format!(
@@ -535,7 +577,7 @@ async fn swap_unit(
             .await;
     }
     match &u.unit {
-        Unit::Config(..) | Unit::Fill(..) => Ok(()),
+        Unit::Config(..) | Unit::Fill(..) | Unit::PgData(..) => Ok(()),
         Unit::Exec(container) => {
             if let Some(s) = safety {
                 s.take(ctx, ledger, c, None).await?;
@@ -681,6 +723,7 @@ async fn rollback_unit(ctx: &Ctx<'_>, ledger: &Ledger, u: &mut Planned<'_>) -> R
             }
         }
         Unit::Pg(s) => pg::rollback(ctx, c, s).await?,
+        Unit::PgData(b, _) => super::pgdata::put_back(ctx, ledger, c, b).await?,
         Unit::Fill(g, _, created) => {
             let folder = g.folder();
             folder.rollback(ctx.docker, &ctx.id).await?;
@@ -712,6 +755,8 @@ async fn commit_unit(ctx: &Ctx<'_>, u: &Planned<'_>) -> Result<()> {
         Unit::Pg(s) => pg::commit(ctx, u.c, s).await,
         Unit::Redis(_, folder) | Unit::Folder(folder) => folder.commit(ctx.docker, &ctx.id).await,
         Unit::Fill(g, ..) => g.folder().commit(ctx.docker, &ctx.id).await,
+        Unit::PgData(_, Some(s)) => pg::commit(ctx, u.c, s).await,
+        Unit::PgData(_, None) => Ok(()),
     }
 }
 

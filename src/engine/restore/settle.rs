@@ -96,6 +96,24 @@ pub async fn settle(
                     folder.commit(ctx.docker, &ctx.id).await?;
                 }
             }
+            (_, Undo::PgData {
+                container,
+                image,
+                volume,
+                destination,
+                kept,
+            }) => {
+                if !keep {
+                    let b = super::pgdata::Broken {
+                        container: container.clone(),
+                        image: image.clone(),
+                        volume: volume.clone(),
+                        destination: destination.clone(),
+                        kept: kept.clone(),
+                    };
+                    super::pgdata::put_back(ctx, ledger, c, &b).await?;
+                }
+            }
             (UnitState::Staged, _) => {}
             (_, Undo::Config) => out.notes.push(format!(
                 "{component}: the files written beside the live ones (*.restored-{}) stay; remove them or apply them with `lifeboat restore --apply-config {}`",
