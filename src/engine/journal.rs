@@ -83,6 +83,10 @@ pub enum Record {
     SwapDone {
         component: String,
     },
+    /// Putting the old data back began: until `rolled_back` the data may be mixed.
+    RollbackBegin {
+        component: String,
+    },
     /// The old data is back in place.
     RolledBack {
         component: String,
@@ -99,7 +103,8 @@ pub enum Record {
     Event {
         event: serde_json::Value,
     },
-    /// The restore is settled: `committed`, `rolled_back`, `partial`, `failed`.
+    /// The restore is settled: `committed`, `partial`, `rolled_back`, `cancelled`, `failed`,
+    /// or (settled later) `resumed`.
     End {
         outcome: String,
     },
@@ -339,12 +344,15 @@ pub fn read(path: &Path) -> Result<Read> {
             }
             Record::SwapBegin { component } => set(&mut r, &component, UnitState::MidSwap),
             Record::SwapDone { component } => set(&mut r, &component, UnitState::Swapped),
+            Record::RollbackBegin { component } => set(&mut r, &component, UnitState::MidSwap),
             Record::RolledBack { component } => set(&mut r, &component, UnitState::RolledBack),
             Record::Committed { component } => set(&mut r, &component, UnitState::Committed),
             Record::Safety { archive } => r.safety = Some(archive),
             Record::Event { event } => {
+                // The restore's own steps, not the backup steps a safety copy runs inside.
                 if event.get("event").and_then(|e| e.as_str()) == Some("step_started")
                     && let Some(s) = event.get("step").and_then(|s| s.as_str())
+                    && !s.starts_with("component:")
                 {
                     r.last_step = Some(s.to_string());
                 }
@@ -397,7 +405,7 @@ pub fn find(state: &Path, id: &str) -> Result<Read> {
     let p = path_of(state, id);
     if !p.exists() {
         return Err(Error::Usage(format!(
-            "no restore {id} in {} (`lifeboat restore --journal` lists them)",
+            "no restore {id} in {} (each restore has a restore-<id>.jsonl there)",
             dir(state).display()
         )));
     }

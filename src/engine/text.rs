@@ -49,6 +49,17 @@ pub fn serialize_path_lossy<S: serde::Serializer>(
     s.serialize_str(&p.to_string_lossy())
 }
 
+/// [`serialize_path_lossy`] for an optional path.
+pub fn serialize_opt_path_lossy<S: serde::Serializer>(
+    path: &Option<std::path::PathBuf>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => s.serialize_some(&p.to_string_lossy()),
+        None => s.serialize_none(),
+    }
+}
+
 /// Control characters (C0, DEL, C1), bidirectional overrides and isolates, and zero-width
 /// characters that can hide text.
 pub fn is_unsafe_char(c: char) -> bool {

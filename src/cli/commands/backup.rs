@@ -116,6 +116,14 @@ fn execute(ctx: &Context, args: &BackupArgs, profile: &stack::Profile) -> Result
                 ),
                 Err(e) => plan_check("lock", CheckStatus::Fail, e.to_string()),
             });
+            // The real run refuses (15) while an interrupted restore is unsettled.
+            if let Some(r) = crate::engine::journal::unsettled(&state)?.first() {
+                p.checks.push(plan_check(
+                    "journal",
+                    CheckStatus::Fail,
+                    crate::engine::journal::refuse(r).to_string(),
+                ));
+            }
             return Ok(Err(p));
         }
         let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat backup")?;

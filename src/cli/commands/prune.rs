@@ -93,7 +93,7 @@ fn prune_cmd(ctx: &Context, args: &PruneArgs) -> Result<u8> {
         prune::delete(&d.archive)?;
         deleted += 1;
         if ctx.json {
-            render::json_print(&json!({"event": "pruned", "archive": d.archive}));
+            render::json_print(&json!({"event": "pruned", "archive": d.archive.to_string_lossy()}));
         } else {
             output::out(&format!("deleted {}", d.archive.display()));
         }

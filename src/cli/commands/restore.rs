@@ -211,7 +211,11 @@ pub(super) fn restore_archive(
     });
     session.finish();
     signals::protect(false);
-    Ok(summarize(ctx, &outcome?, waived))
+    let no_safety = prepared
+        .items
+        .iter()
+        .any(|i| i.id == "safety-backup" && i.status == ItemStatus::Waived);
+    Ok(summarize(ctx, &outcome?, waived, no_safety))
 }
 
 /// Removes the staging folder when the command ends.
@@ -302,7 +306,7 @@ fn print_checklist(ctx: &Context, p: &Prepared) {
     }
 }
 
-fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool) -> u8 {
+fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool, no_safety: bool) -> u8 {
     let code = if o.restored.is_empty() {
         exit::ERROR
     } else if !o.rolled_back.is_empty() {
@@ -334,7 +338,7 @@ fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool) -> u8 {
                 s.display(),
                 o.restore_id
             )),
-            None if !o.restored.is_empty() => {
+            None if !o.restored.is_empty() && no_safety => {
                 output::out("  no safety backup was taken (--accept no-safety-backup)")
             }
             None => {}

@@ -35,6 +35,23 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
             "restore {id} is already settled ({end}); nothing to do"
         )));
     }
+    // Resume goes forward only with the bytes verified before: check before settling anything.
+    if forward {
+        let archive = &read.begin.archive;
+        if !archive.exists() {
+            return Err(Error::NotFound(archive.clone()));
+        }
+        let now = settle::file_sha256(archive)?;
+        if now != read.begin.archive_sha256 {
+            return Err(Error::integrity(
+                archive,
+                format!(
+                    "not the bytes restore {id} verified (SHA-256 {now} now, {} then): resume restores only those; settle it with --rollback {id}",
+                    read.begin.archive_sha256
+                ),
+            ));
+        }
+    }
     let profile = stack::load(
         read.begin.profile_spec.as_deref(),
         &ctx.config.config,
@@ -152,7 +169,13 @@ fn undo(ctx: &Context, args: &RestoreArgs, state: &std::path::Path, id: &str) ->
     if !safety.exists() {
         return Err(Error::NotFound(safety));
     }
-    let replaced = read.committed();
+    // Exactly what the safety backup holds and says it replaced.
+    let manifest = crate::engine::archive::peek::read_manifest(&safety)?;
+    let replaced: Vec<String> = manifest
+        .extra
+        .get("components_replaced")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_else(|| manifest.components.clone());
     let since = read
         .ended_at
         .as_deref()

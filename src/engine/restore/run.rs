@@ -40,6 +40,7 @@ pub struct RestoreOutcome {
     /// Things the operator should know (roles created without a password, ...).
     pub notes: Vec<String>,
     /// The committed safety backup of the replaced data (`restore --undo` restores it).
+    #[serde(serialize_with = "crate::engine::text::serialize_opt_path_lossy")]
     pub safety_backup: Option<std::path::PathBuf>,
 }
 
@@ -223,6 +224,12 @@ async fn execute_inner(
         });
         if let Err(e) = swapped {
             let reason = e.to_string();
+            let _ = jot(
+                opts,
+                Record::RollbackBegin {
+                    component: c.name.clone(),
+                },
+            );
             rollback_unit(ctx, ledger, unit).await.map_err(|r| {
                 Error::RollbackFailed(format!(
                     "{}: {reason}; putting the old data back failed too: {r}",
@@ -280,6 +287,12 @@ async fn execute_inner(
     }
     if let Some(reason) = failure.as_ref().filter(|_| rollback_all) {
         for u in units.iter_mut().rev().filter(|u| u.swapped) {
+            let _ = jot(
+                opts,
+                Record::RollbackBegin {
+                    component: u.c.name.clone(),
+                },
+            );
             rollback_unit(ctx, ledger, u).await.map_err(|r| {
                 Error::RollbackFailed(format!(
                     "{}: putting the old data back failed: {r} (the restore failed first: {reason})",

@@ -24,6 +24,8 @@ pub fn arm(lock: &Path, state: &Path, staging: &Path, who: &str) -> Result<HostL
         return Err(journal::refuse(r));
     }
     clean_staging(staging);
+    // A safety backup a killed restore was writing never committed: its `.partial` goes.
+    crate::engine::backup::clean_leftovers(&super::safety::dir(state), staging);
     Ok(held)
 }
 

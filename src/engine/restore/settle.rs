@@ -59,6 +59,17 @@ pub async fn settle(
             )));
         };
         let keep = forward && *st == UnitState::Swapped;
+        if !keep
+            && !matches!(
+                st,
+                UnitState::Staged | UnitState::Committed | UnitState::RolledBack
+            )
+        {
+            // Killed while putting it back, the next settle knows to do it again.
+            journal.append(Record::RollbackBegin {
+                component: component.clone(),
+            })?;
+        }
         match (st, undo) {
             (UnitState::Committed | UnitState::RolledBack, _) => continue,
             (_, Undo::Postgres {
@@ -192,4 +203,21 @@ pub async fn settle(
         outcome: if forward { "resumed" } else { "rolled_back" }.into(),
     })?;
     Ok(out)
+}
+
+/// The SHA-256 of a whole file, for `--resume` to prove the archive is still the bytes the
+/// interrupted restore verified before it settles anything.
+pub fn file_sha256(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| Error::io(path, "read", e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
 }
