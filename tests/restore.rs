@@ -311,19 +311,58 @@ fn a_crash_looping_redis_is_restored_while_down_and_runs_again() {
     // RDB check ran (in a one-off container of its image while it was down).
     assert_ne!(item(&items, "container:redis")["status"], "fail");
     assert_eq!(item(&items, "redis-rdb:redis")["status"], "ok");
-    // A Redis that does not serve cannot be dumped for the safety backup (the raw copy is not
-    // built yet): the restore refuses until the operator waives it, then restores (exit 3).
-    let o = restore(&env, &archive, &["--force"]);
-    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
-    assert!(
-        stderr(&o).contains("--accept no-safety-backup"),
-        "{}",
-        stderr(&o)
-    );
-    let o = restore(&env, &archive, &["--force", "--accept", "no-safety-backup"]);
-    assert_eq!(code(&o), 3, "{}{}", stdout(&o), stderr(&o));
+    // A Redis that does not serve cannot be dumped: its safety copy is its stopped data
+    // folder, raw.
+    let o = restore(&env, &archive, &["--force", "--json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert_eq!(redis_digest(stack), digest);
     assert_no_leftovers(stack);
+    let safety = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "restore")
+        .and_then(|v| {
+            v["outcome"]["safety_backup"]
+                .as_str()
+                .map(std::path::PathBuf::from)
+        })
+        .expect("a safety backup");
+    let m = manifest_of(&safety);
+    assert_eq!(m["details"]["redis"]["capture_mode"], "raw_copy");
+    assert_eq!(m["details"]["redis"]["file"], "redis-raw.tar.gz");
+    // Undo puts those exact bytes back: Redis crash-loops on its broken AOF manifest again.
+    let o = run(env.lifeboat().args(["restore", "--undo", "--force"]));
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let vol = stdout(&docker(&[
+        "inspect",
+        "-f",
+        "{{range .Mounts}}{{.Name}}{{end}}",
+        &name,
+    ]));
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{}:/d:ro", vol.trim()),
+        "--entrypoint",
+        "cat",
+        &image("redis"),
+        "/d/appendonlydir/appendonly.aof.manifest",
+    ]);
+    assert_eq!(stdout(&o).trim(), "not a manifest", "{}", stderr(&o));
+    drop(_repair);
+    wait_for("redis to serve again", || {
+        docker(&[
+            "exec",
+            "-e",
+            &format!("REDISCLI_AUTH={}", stack.env("TARS_REDIS_PASSWORD")),
+            &name,
+            "redis-cli",
+            "ping",
+        ])
+        .status
+        .success()
+    });
     assert_only_stack_images(&env);
     assert_stack_runs(stack);
 }
@@ -334,8 +373,17 @@ struct RepairRedis(String);
 
 impl Drop for RepairRedis {
     fn drop(&mut self) {
-        let state = stdout(&docker(&["inspect", "-f", "{{.State.Status}}", &self.0]));
-        if state.trim() == "running" {
+        // A crash-looping Redis looks "running" between restarts: it must answer for a while.
+        let answers = || {
+            docker(&["exec", &self.0, "redis-cli", "--no-auth-warning", "ping"])
+                .status
+                .success()
+        };
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        if (0..4).all(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            answers()
+        }) {
             return;
         }
         let vol = stdout(&docker(&[

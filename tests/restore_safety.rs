@@ -38,14 +38,8 @@ fn damage(stack: &Stack, tag: &str, models: bool) {
         ),
     );
     redis(stack, &["SET", &format!("lb:mark:{tag}"), tag]);
-    let collections = chroma_state(stack);
-    if let Some(name) = serde_json::from_str::<serde_json::Value>(&collections)
-        .unwrap()
-        .as_object()
-        .and_then(|o| o.keys().next().cloned())
-    {
-        chroma_delete(stack, &name);
-    }
+    // A new collection: deleting one would leave a shared stack with none after a few tests.
+    chroma_create(stack, &format!("lb-mark-{tag}"));
     if models {
         let o = stack.sh(
             "ollama",

@@ -179,6 +179,22 @@ pub fn chroma_delete(stack: &Stack, name: &str) {
     assert!(o.status.success(), "delete collection: {}", stderr(&o));
 }
 
+/// Creates an empty Chroma collection through the API.
+pub fn chroma_create(stack: &Stack, name: &str) {
+    chroma_ready(stack);
+    let script = format!(
+        "import json, urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/api/v2/tenants/default_tenant/databases/default_database/collections', data=json.dumps({{'name': '{name}'}}).encode(), headers={{'Content-Type': 'application/json'}}))"
+    );
+    let o = docker(&[
+        "exec",
+        &format!("{}-chromadb", stack.project),
+        "python3",
+        "-c",
+        &script,
+    ]);
+    assert!(o.status.success(), "create collection: {}", stderr(&o));
+}
+
 /// Paths, types, owners, modes, sizes and content hashes of the models folder.
 pub fn models_tree(stack: &Stack) -> String {
     let o = stack.sh(

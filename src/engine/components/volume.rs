@@ -46,9 +46,40 @@ pub async fn capture(ctx: &Ctx<'_>, c: &Component) -> Result<Captured> {
 /// Manifest details and members of a re-framed copy.
 pub(crate) fn finish(
     c: &Component,
+    details: crate::engine::archive::ComponentDetails,
+    file: &SpoolFile,
+    stats: &TreeStats,
+) -> Captured {
+    finish_as(c, details, file, stats, &c.file)
+}
+
+/// The member name of a raw copy of a component whose own file is something else (an RDB).
+pub fn raw_member(c: &Component) -> String {
+    format!("{}-raw.tar.gz", c.name)
+}
+
+/// A raw copy of `path` of `info`'s (stopped) container, for a component whose logical dump
+/// cannot be taken (`capture_mode: raw_copy`, member [`raw_member`]).
+pub(crate) async fn raw_copy(
+    ctx: &Ctx<'_>,
+    c: &Component,
+    info: &ContainerInfo,
+    path: &str,
+) -> Result<Captured> {
+    let (file, stats) = copy_path(ctx, c, &info.name, path).await?;
+    let mut details = base_details(ctx, c, info, "raw_copy").await;
+    details.data_path = Some(path.to_string());
+    details.on_volume = Some(info.mount_at(path).is_some_and(|m| m.kind == "volume"));
+    super::record_volume(ctx, &mut details, info, path).await;
+    Ok(finish_as(c, details, &file, &stats, &raw_member(c)))
+}
+
+fn finish_as(
+    c: &Component,
     mut details: crate::engine::archive::ComponentDetails,
     file: &SpoolFile,
     stats: &TreeStats,
+    member: &str,
 ) -> Captured {
     details.root_owner = stats.root_owner.clone();
     details.root_mode = stats.root_mode.clone();
@@ -61,7 +92,7 @@ pub(crate) fn finish(
     fp["bytes"] = json!(stats.bytes);
     details.fingerprint = Some(fp);
     let mut cap = Captured::new(details);
-    cap.add(file, &c.file, true);
+    cap.add(file, member, true);
     if !stats.skipped.is_empty() {
         cap.warnings.push(format!(
             "component {}: {} special files (sockets, FIFOs, devices) were left out: {}",

@@ -354,6 +354,20 @@ async fn execute_inner(
     Ok(out)
 }
 
+/// Whether the archive holds a raw copy of `c`'s data folder (a safety backup of a Redis that
+/// could not be dumped): it is restored as a folder.
+pub fn raw_copy(p: &Prepared, c: &Component) -> bool {
+    p.details(&c.name).and_then(|d| d.capture_mode.as_deref()) == Some("raw_copy")
+}
+
+/// The archive member holding `c`'s data (its recorded file; the profile's by default).
+fn member(p: &Prepared, c: &Component) -> String {
+    p.details(&c.name)
+        .map(|d| d.file.clone())
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| c.file.clone())
+}
+
 /// Starts the held dependents again (in reverse order).
 async fn release_all(ctx: &Ctx<'_>, ledger: &Ledger, held: &[String], out: &mut RestoreOutcome) {
     for name in held.iter().rev() {
@@ -474,6 +488,13 @@ async fn stage_unit(
         }
         // A service that does not run (crash-looping on broken data) is checked through
         // one-off containers of its own image and restored all the same.
+        Kind::Redis if raw_copy(p, c) => {
+            let path = details
+                .and_then(|d| d.data_path.clone())
+                .or(c.data_path.clone())
+                .unwrap_or_default();
+            Unit::Folder(DataFolder::of(&info, &path)?)
+        }
         Kind::Redis => {
             redis::check_any(ctx, &info, &p.staged(&c.file)).await?;
             let t = redis::target_any(ctx, c, &info).await?;
@@ -608,21 +629,28 @@ async fn swap_unit(
             pg::check(ctx, c, s, fp).await
         }
         Unit::Redis(t, folder) => {
+            // A dump (BGSAVE) while it serves; if it does not serve, or the dump fails, a raw
+            // copy of its data folder once it is stopped.
+            let mut raw = false;
             if let Some(s) = safety.as_deref_mut() {
                 let info = ctx.docker.inspect_required(&folder.container).await?;
-                if !super::serving(&info) {
-                    return Err(Error::Other(format!(
-                        "{}: Redis is {} and cannot be dumped for the safety backup (a raw copy is not built yet): pass --accept no-safety-backup to restore it without one",
-                        c.name, info.state
-                    )));
+                raw = !super::serving(&info);
+                if !raw && let Err(e) = s.take(ctx, ledger, c, None).await {
+                    ctx.reporter.event(Event::Warning {
+                        message: format!(
+                            "{}: the dump for the safety backup failed ({e}); its data folder is copied raw once it is stopped",
+                            c.name
+                        ),
+                    });
+                    raw = true;
                 }
-                s.take(ctx, ledger, c, None).await?;
             }
             let stream = redis::upload_stream(p.staged(&c.file), t, &ctx.id);
             // Marked first: a start that fails after the swap must still be rolled back, and
             // rolling back a swap that never happened is a no-op.
             u.swapped = true;
-            swap_folder(ctx, ledger, c, folder, stream, true, None, None).await?;
+            let copy = safety.filter(|_| raw).map(|s| (s, None));
+            swap_folder(ctx, ledger, c, folder, stream, true, None, copy).await?;
             redis::wait_loaded(ctx, &folder.container, &t.creds).await?;
             let keys = live::redis_keys(ctx, &folder.container, &t.creds).await?;
             redis::compare_keys(fp, keys).map_err(|d| {
@@ -636,7 +664,7 @@ async fn swap_unit(
             let details = p.details(&c.name);
             let root =
                 details.and_then(|d| Some((d.root_owner.as_deref()?, d.root_mode.as_deref()?)));
-            let stream = volume::component_stream(p.staged(&c.file), &ctx.id);
+            let stream = volume::component_stream(p.staged(&member(p, c)), &ctx.id);
             // Chroma's counts can only be read while it serves: before the stop.
             let counts = match (&safety, c.kind) {
                 (Some(_), Kind::Chroma) => live::chroma_collections(ctx, &folder.container).await,

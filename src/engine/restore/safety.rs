@@ -105,6 +105,17 @@ impl Safety {
                     Err(e) => Err(e),
                 }
             }
+            // A Redis that cannot be dumped: its stopped data folder, raw.
+            Some((path, _)) if c.kind == Kind::Redis => {
+                let info = ctx
+                    .docker
+                    .inspect_required(c.main_container().unwrap_or_default())
+                    .await;
+                match info {
+                    Ok(info) => components::volume::raw_copy(&cctx, c, &info, path).await,
+                    Err(e) => Err(e),
+                }
+            }
             _ => components::capture(&cctx, c).await,
         };
         ctx.reporter.event(Event::StepFinished {
