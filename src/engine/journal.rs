@@ -95,6 +95,9 @@ pub enum Record {
     Safety {
         archive: PathBuf,
     },
+    /// Every swap passed and the safety backup (if any) is committed: the restore commits.
+    /// From here a settle finishes the commit instead of rolling back.
+    CommitBegin,
     /// The old data deleted: no way back except the safety backup.
     Committed {
         component: String,
@@ -240,6 +243,8 @@ pub struct Read {
     pub begin: Begin,
     pub units: Vec<(String, Vec<String>, Undo, UnitState)>,
     pub safety: Option<PathBuf>,
+    /// The restore had decided to commit (`commit_begin`).
+    pub commit_begun: bool,
     pub end: Option<String>,
     /// The last step event seen (`swap:postgres`), for messages.
     pub last_step: Option<String>,
@@ -320,6 +325,7 @@ pub fn read(path: &Path) -> Result<Read> {
         begin,
         units: Vec::new(),
         safety: None,
+        commit_begun: false,
         end: None,
         last_step: None,
         began_at,
@@ -348,6 +354,7 @@ pub fn read(path: &Path) -> Result<Read> {
             Record::RolledBack { component } => set(&mut r, &component, UnitState::RolledBack),
             Record::Committed { component } => set(&mut r, &component, UnitState::Committed),
             Record::Safety { archive } => r.safety = Some(archive),
+            Record::CommitBegin => r.commit_begun = true,
             Record::Event { event } => {
                 // The restore's own steps, not the backup steps a safety copy runs inside.
                 if event.get("event").and_then(|e| e.as_str()) == Some("step_started")

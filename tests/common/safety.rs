@@ -83,6 +83,20 @@ pub fn ended(lines: &[serde_json::Value]) -> Option<String> {
         .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
 }
 
+/// Components a journal shows between swap begin (or rollback begin) and its end.
+pub fn mid_swap(lines: &[serde_json::Value]) -> Vec<String> {
+    let mut open: Vec<String> = Vec::new();
+    for l in lines {
+        let c = l["component"].as_str().unwrap_or_default().to_string();
+        match l["record"].as_str() {
+            Some("swap_begin" | "rollback_begin") if !open.contains(&c) => open.push(c),
+            Some("swap_done" | "rolled_back" | "committed") => open.retain(|o| *o != c),
+            _ => {}
+        }
+    }
+    open
+}
+
 /// The last step a journal saw begin.
 pub fn last_step(lines: &[serde_json::Value]) -> String {
     lines

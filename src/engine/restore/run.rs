@@ -308,6 +308,9 @@ async fn execute_inner(
             out.rolled_back.push((u.c.name.clone(), reason.clone()));
         }
     }
+    if units.iter().any(|u| u.swapped) {
+        let _ = jot(opts, Record::CommitBegin);
+    }
     for u in units.iter().filter(|u| u.swapped) {
         if let Err(e) = commit_unit(ctx, u).await {
             out.notes.push(format!(

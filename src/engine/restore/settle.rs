@@ -46,6 +46,16 @@ pub async fn settle(
         restore_id: read.begin.id.clone(),
         ..Default::default()
     };
+    // Killed while committing: every swap had passed and the safety backup was in place, so
+    // the only way that never leaves mixed data is forward. `--undo` still goes back.
+    let finishing = read.commit_begun;
+    if finishing && !forward {
+        out.notes.push(format!(
+            "restore {} had passed every check and begun to commit: it is finished, not rolled back (`lifeboat restore --undo {}` puts the old data back from its safety backup)",
+            read.begin.id, read.begin.id
+        ));
+    }
+    let forward = forward || finishing;
     for name in ctx.docker.settle_oneoffs(&ctx.id, ONEOFF_LIMIT).await? {
         out.notes.push(format!(
             "waited for {name}, left running by the interrupted restore, and removed it"
@@ -200,7 +210,14 @@ pub async fn settle(
         let _ = std::fs::remove_dir_all(dir);
     }
     journal.append(Record::End {
-        outcome: if forward { "resumed" } else { "rolled_back" }.into(),
+        outcome: if finishing {
+            "committed"
+        } else if forward {
+            "resumed"
+        } else {
+            "rolled_back"
+        }
+        .into(),
     })?;
     Ok(out)
 }
