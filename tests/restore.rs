@@ -351,18 +351,7 @@ fn a_crash_looping_redis_is_restored_while_down_and_runs_again() {
     ]);
     assert_eq!(stdout(&o).trim(), "not a manifest", "{}", stderr(&o));
     drop(_repair);
-    wait_for("redis to serve again", || {
-        docker(&[
-            "exec",
-            "-e",
-            &format!("REDISCLI_AUTH={}", stack.env("TARS_REDIS_PASSWORD")),
-            &name,
-            "redis-cli",
-            "ping",
-        ])
-        .status
-        .success()
-    });
+    wait_for("redis to serve again", || redis_answers(stack));
     assert_only_stack_images(&env);
     assert_stack_runs(stack);
 }

@@ -49,6 +49,19 @@ fn damage(stack: &Stack, tag: &str, models: bool) {
     }
 }
 
+/// `lifeboat --json restore --backup-file ARCHIVE --force`, its events read as they come.
+fn watch_restore(env: &Env, archive: &std::path::Path) -> Watched {
+    Watched::command(
+        env,
+        &[
+            "restore",
+            "--backup-file",
+            archive.to_str().unwrap(),
+            "--force",
+        ],
+    )
+}
+
 fn none() -> Vec<&'static str> {
     Vec::new()
 }
@@ -338,15 +351,7 @@ fn a_cron_backup_meets_the_restores_lock_and_writes_nothing() {
     let archive = env.archive();
     let out = env.out();
     let before = files_in(&out);
-    let mut w = Watched::command(
-        &env,
-        &[
-            "restore",
-            "--backup-file",
-            archive.to_str().unwrap(),
-            "--force",
-        ],
-    );
+    let mut w = watch_restore(&env, &archive);
     w.until("the swap", |v| is_step(v, "step_started", "swap:redis"));
     let b = env.backup(&[]);
     assert_eq!(code(&b), 11, "{}", stderr(&b));
@@ -370,15 +375,7 @@ fn the_archive_replaced_after_staging_changes_nothing() {
     let other = env.archive();
     assert_ne!(other, archive);
     redis(stack, &["FLUSHALL"]);
-    let mut w = Watched::command(
-        &env,
-        &[
-            "restore",
-            "--backup-file",
-            archive.to_str().unwrap(),
-            "--force",
-        ],
-    );
+    let mut w = watch_restore(&env, &archive);
     w.until("the plan", |v| v["event"] == "restore_plan");
     std::fs::rename(&other, &archive).unwrap();
     assert_eq!(w.finish(), 0);
@@ -403,15 +400,7 @@ fn a_container_started_behind_lifeboats_back_is_caught_before_its_swap() {
     damage(stack, "behind", false);
     let before = Live::of(stack, false);
     let name = format!("{}-chromadb", stack.project);
-    let mut w = Watched::command(
-        &env,
-        &[
-            "restore",
-            "--backup-file",
-            archive.to_str().unwrap(),
-            "--force",
-        ],
-    );
+    let mut w = watch_restore(&env, &archive);
     w.until("chroma's safety copy", |v| {
         is_step(v, "step_started", "safety:chromadb")
     });
@@ -628,18 +617,7 @@ fn a_removed_redis_and_its_deleted_volume_are_refilled_for_compose_to_recreate()
 
     // The stack's own tooling recreates the container on the filled volume.
     let _ = common::testbed::stack_up(PROJECT, &[]);
-    wait_for("redis to answer", || {
-        docker(&[
-            "exec",
-            "-e",
-            &format!("REDISCLI_AUTH={}", stack.env("TARS_REDIS_PASSWORD")),
-            &name,
-            "redis-cli",
-            "ping",
-        ])
-        .status
-        .success()
-    });
+    wait_for("redis to answer", || redis_answers(stack));
     assert_eq!(redis(stack, &["GET", "lb:gone"]), nanos);
     assert_eq!(redis_digest(stack), digest);
     assert_all_settled(&env, stack);

@@ -163,36 +163,56 @@ pub fn chroma_ready(stack: &Stack) {
     });
 }
 
-/// Deletes a Chroma collection through the API.
-pub fn chroma_delete(stack: &Stack, name: &str) {
+/// Runs a Python snippet against Chroma's API inside its container (`what` for the message).
+fn chroma_api(stack: &Stack, what: &str, script: &str) {
     chroma_ready(stack);
-    let script = format!(
-        "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/api/v2/tenants/default_tenant/databases/default_database/collections/{name}', method='DELETE'))"
-    );
     let o = docker(&[
         "exec",
         &format!("{}-chromadb", stack.project),
         "python3",
         "-c",
-        &script,
+        script,
     ]);
-    assert!(o.status.success(), "delete collection: {}", stderr(&o));
+    assert!(o.status.success(), "{what}: {}", stderr(&o));
+}
+
+const COLLECTIONS: &str =
+    "http://127.0.0.1:8000/api/v2/tenants/default_tenant/databases/default_database/collections";
+
+/// Deletes a Chroma collection through the API.
+pub fn chroma_delete(stack: &Stack, name: &str) {
+    chroma_api(
+        stack,
+        "delete collection",
+        &format!(
+            "import urllib.request as u; u.urlopen(u.Request('{COLLECTIONS}/{name}', method='DELETE'))"
+        ),
+    );
 }
 
 /// Creates an empty Chroma collection through the API.
 pub fn chroma_create(stack: &Stack, name: &str) {
-    chroma_ready(stack);
-    let script = format!(
-        "import json, urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/api/v2/tenants/default_tenant/databases/default_database/collections', data=json.dumps({{'name': '{name}'}}).encode(), headers={{'Content-Type': 'application/json'}}))"
+    chroma_api(
+        stack,
+        "create collection",
+        &format!(
+            "import json, urllib.request as u; u.urlopen(u.Request('{COLLECTIONS}', data=json.dumps({{'name': '{name}'}}).encode(), headers={{'Content-Type': 'application/json'}}))"
+        ),
     );
-    let o = docker(&[
+}
+
+/// Whether the stack's Redis answers a PING (with its password).
+pub fn redis_answers(stack: &Stack) -> bool {
+    docker(&[
         "exec",
-        &format!("{}-chromadb", stack.project),
-        "python3",
-        "-c",
-        &script,
-    ]);
-    assert!(o.status.success(), "create collection: {}", stderr(&o));
+        "-e",
+        &format!("REDISCLI_AUTH={}", stack.env("TARS_REDIS_PASSWORD")),
+        &format!("{}-redis", stack.project),
+        "redis-cli",
+        "ping",
+    ])
+    .status
+    .success()
 }
 
 /// Paths, types, owners, modes, sizes and content hashes of the models folder.
