@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::archive::names;
 use crate::engine::catalog::{ArchiveInfo, ListState};
-use crate::engine::progress::StepOutcome;
 use crate::engine::verify::Verdict;
 use crate::tui::action::JobId;
 use crate::tui::keymap::Context;
+use crate::tui::steps::StepLog;
 
 /// A backup folder shown in the browser.
 #[derive(Debug, Clone)]
@@ -80,16 +80,6 @@ pub enum Screen {
     Verify { job: JobId },
 }
 
-/// One step of a job as last reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepView {
-    pub step: String,
-    pub label: String,
-    pub done: u64,
-    pub total: Option<u64>,
-    pub outcome: Option<StepOutcome>,
-}
-
 #[derive(Debug, Clone)]
 pub enum JobStatus {
     Running,
@@ -106,9 +96,7 @@ pub struct Job {
     pub started: jiff::Timestamp,
     pub finished: Option<jiff::Timestamp>,
     pub status: JobStatus,
-    pub steps: Vec<StepView>,
-    pub warnings: Vec<String>,
-    pub notes: Vec<String>,
+    pub log: StepLog,
 }
 
 impl Job {

@@ -23,6 +23,7 @@ pub mod effect;
 pub mod keymap;
 pub mod runtime;
 pub mod screens;
+pub mod steps;
 pub mod terminal;
 pub mod theme;
 pub mod update;

@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::catalog::{ArchiveInfo, ListState};
-use crate::engine::progress::Event;
 use crate::engine::verify::{Verdict, VerifyState};
 use crate::tui::action::{Action, JobId, ListError};
-use crate::tui::app::{App, Entry, FolderStatus, Job, JobStatus, Leaving, Screen, StepView};
+use crate::tui::app::{App, Entry, FolderStatus, Job, JobStatus, Leaving, Screen};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command, Context};
 
@@ -57,18 +56,13 @@ impl App {
             }
             Action::JobEvents { job, events } => {
                 if let Some(j) = self.jobs.get_mut(&job) {
-                    events.into_iter().for_each(|e| apply_event(j, e));
+                    events.into_iter().for_each(|e| j.log.apply(e));
                 }
                 Vec::new()
             }
             Action::JobProgress { job, steps } => {
                 if let Some(j) = self.jobs.get_mut(&job) {
-                    for (step, done, total) in steps {
-                        if let Some(s) = j.steps.iter_mut().find(|s| s.step == step) {
-                            s.done = done;
-                            s.total = total.or(s.total);
-                        }
-                    }
+                    j.log.progress(steps);
                 }
                 Vec::new()
             }
@@ -274,9 +268,7 @@ impl App {
                 started: self.now,
                 finished: None,
                 status: JobStatus::Running,
-                steps: Vec::new(),
-                warnings: Vec::new(),
-                notes: Vec::new(),
+                log: Default::default(),
             },
         );
         self.screens.push(Screen::Verify { job: id });
@@ -370,12 +362,10 @@ impl App {
         let Some(j) = self.jobs.get_mut(&job) else {
             return Vec::new();
         };
-        for s in j.steps.iter_mut().filter(|s| s.outcome.is_none()) {
-            s.outcome = Some(match verdict.state {
-                VerifyState::Cancelled => crate::engine::progress::StepOutcome::Cancelled,
-                _ => crate::engine::progress::StepOutcome::Failed,
-            });
-        }
+        j.log.close_open(match verdict.state {
+            VerifyState::Cancelled => crate::engine::progress::StepOutcome::Cancelled,
+            _ => crate::engine::progress::StepOutcome::Failed,
+        });
         j.finished = Some(now);
         let archive = j.archive.clone();
         // The badge follows the verdict at once (the engine recorded it in the index too,
@@ -491,30 +481,6 @@ impl App {
             })
             .map(|l| crate::engine::text::sanitize_max(&l, 1000))
             .collect()
-    }
-}
-
-/// Folds one lifecycle event into a job's view.
-fn apply_event(j: &mut Job, e: Event) {
-    match e {
-        Event::StepStarted { step, label, total } => j.steps.push(StepView {
-            step,
-            label,
-            done: 0,
-            total,
-            outcome: None,
-        }),
-        Event::StepFinished { step, outcome, .. } => {
-            if let Some(s) = j.steps.iter_mut().rev().find(|s| s.step == step) {
-                s.outcome = Some(outcome);
-                if outcome == crate::engine::progress::StepOutcome::Ok {
-                    s.done = s.total.unwrap_or(s.done);
-                }
-            }
-        }
-        Event::Warning { message } => j.warnings.push(message),
-        Event::Note { message } => j.notes.push(message),
-        Event::JobStarted { .. } | Event::JobFinished { .. } | Event::Progress { .. } => {}
     }
 }
 

@@ -74,6 +74,7 @@ fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
     };
     if let Some(j) = app.running_job().filter(|j| Some(j.id) != shown) {
         let pct = j
+            .log
             .steps
             .last()
             .and_then(|s| s.total.filter(|t| *t > 0).map(|t| s.done * 100 / t))

@@ -63,7 +63,7 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         ),
         Line::raw(""),
     ];
-    let Some(step) = j.steps.last() else {
+    let Some(step) = j.log.steps.last() else {
         out.push(Line::raw(" starting..."));
         return out;
     };
@@ -195,14 +195,14 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> 
 
 /// Warnings and notes the job sent while running.
 fn with_messages<'a>(mut out: Vec<Line<'a>>, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> {
-    for w in &j.warnings {
+    for w in &j.log.warnings {
         out.extend(wrapped(
             &format!("warning: {}", ui.clean(w)),
             width,
             ui.theme.warn,
         ));
     }
-    for n in &j.notes {
+    for n in &j.log.notes {
         out.extend(wrapped(
             &format!("note: {}", ui.clean(n)),
             width,
