@@ -12,6 +12,8 @@ pub struct StepView {
     pub done: u64,
     pub total: Option<u64>,
     pub outcome: Option<StepOutcome>,
+    /// Why it failed, when the engine said.
+    pub detail: Option<String>,
 }
 
 /// A job's reports so far.
@@ -32,10 +34,16 @@ impl StepLog {
                 done: 0,
                 total,
                 outcome: None,
+                detail: None,
             }),
-            Event::StepFinished { step, outcome, .. } => {
+            Event::StepFinished {
+                step,
+                outcome,
+                detail,
+            } => {
                 if let Some(s) = self.steps.iter_mut().rev().find(|s| s.step == step) {
                     s.outcome = Some(outcome);
+                    s.detail = detail;
                     if outcome == StepOutcome::Ok {
                         s.done = s.total.unwrap_or(s.done);
                     }

@@ -26,6 +26,13 @@ impl App {
             .collect()
     }
 
+    /// What to do when the console opens: list every folder, read the recovery state.
+    pub fn start(&self) -> Vec<Effect> {
+        let mut effects = self.init();
+        effects.push(Effect::LoadIncidents);
+        effects
+    }
+
     /// Applies one action; returns what the runtime must do about it.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
@@ -55,18 +62,45 @@ impl App {
                 Vec::new()
             }
             Action::JobEvents { job, events } => {
-                if let Some(j) = self.jobs.get_mut(&job) {
-                    events.into_iter().for_each(|e| j.log.apply(e));
+                if let Some(log) = self.log_of(job) {
+                    events.into_iter().for_each(|e| log.apply(e));
                 }
                 Vec::new()
             }
             Action::JobProgress { job, steps } => {
-                if let Some(j) = self.jobs.get_mut(&job) {
-                    j.log.progress(steps);
+                if let Some(log) = self.log_of(job) {
+                    log.progress(steps);
                 }
                 Vec::new()
             }
             Action::VerifyFinished { job, verdict } => self.on_verified(job, verdict),
+            Action::IncidentsLoaded(inc) => {
+                self.on_incidents(*inc);
+                Vec::new()
+            }
+            Action::RestoreTargetLoaded { archive, result } => {
+                self.on_target(&archive, result);
+                Vec::new()
+            }
+            Action::RestorePrepared { job, result } => {
+                self.on_prepared(job, result);
+                self.quit_if_done()
+            }
+            Action::RestoreFinished { job, outcome } => {
+                let mut effects = self.on_restored(job, *outcome);
+                effects.extend(self.quit_if_done());
+                effects
+            }
+            Action::SettleFinished { job, result } => {
+                let mut effects = self.on_settled(job, result);
+                effects.extend(self.quit_if_done());
+                effects
+            }
+            Action::RestartFinished { job, result } => {
+                let mut effects = self.on_restarted(job, result);
+                effects.extend(self.quit_if_done());
+                effects
+            }
             Action::Signal(sig) => self.leave(Leaving::Signal(sig)),
             Action::InputClosed => self.leave(Leaving::Hangup),
         }
@@ -82,14 +116,22 @@ impl App {
                 self.help = false;
                 Vec::new()
             }
-            None if ctx == Context::FilterEdit => {
+            None if matches!(
+                ctx,
+                Context::FilterEdit | Context::RestoreWaive | Context::RestoreConfirm
+            ) =>
+            {
                 if let KeyCode::Char(c) = key.code
                     && !key
                         .modifiers
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
                 {
-                    self.browser.filter.text.push(c);
-                    self.filter_changed();
+                    if ctx == Context::FilterEdit {
+                        self.browser.filter.text.push(c);
+                        self.filter_changed();
+                    } else {
+                        self.restore_typed(c);
+                    }
                 }
                 Vec::new()
             }
@@ -119,12 +161,12 @@ impl App {
             (Context::Browser, c) => self.browser_command(c),
             (Context::FilterEdit, c) => {
                 match c {
-                    Command::FilterDone => self.browser.filter.editing = false,
-                    Command::FilterAbort => {
+                    Command::Submit => self.browser.filter.editing = false,
+                    Command::Abort => {
                         self.browser.filter.editing = false;
                         self.browser.filter.text.clear();
                     }
-                    Command::FilterBackspace => {
+                    Command::Erase => {
                         self.browser.filter.text.pop();
                     }
                     _ => {}
@@ -133,6 +175,27 @@ impl App {
                 Vec::new()
             }
             (Context::Manifest, c) => self.manifest_command(c),
+            (
+                ctx @ (Context::RestoreSelect
+                | Context::RestoreWorking
+                | Context::RestoreChecklist
+                | Context::RestoreWaive
+                | Context::RestorePlan
+                | Context::RestoreConfirm
+                | Context::RestoreRunning
+                | Context::RestoreDone
+                | Context::RestoreFailed),
+                c,
+            ) => self.restore_command(ctx, c),
+            (
+                ctx @ (Context::Interrupted
+                | Context::Ask
+                | Context::Busy
+                | Context::SettleDone
+                | Context::Stopped
+                | Context::Lock),
+                c,
+            ) => self.incident_command(ctx, c),
             (Context::VerifyRunning, Command::CancelJob) => self.cancel_shown_job(),
             (Context::VerifyDone, Command::Back) => {
                 self.screens.pop();
@@ -178,6 +241,10 @@ impl App {
                     }
                 };
             }
+            Command::Restore => return self.open_restore(),
+            c @ (Command::ShowInterrupted | Command::ShowStopped | Command::ShowLock) => {
+                return self.show_incident(c);
+            }
             Command::Filter => self.browser.filter.editing = true,
             Command::CycleComponent => {
                 let all = self.components();
@@ -209,7 +276,7 @@ impl App {
                 for f in &mut self.folders {
                     f.status = FolderStatus::Loading;
                 }
-                return self.init();
+                return self.start();
             }
             _ => {}
         }
@@ -291,7 +358,7 @@ impl App {
 
     /// `q` or Ctrl-C: leave at once when nothing runs, else ask first.
     fn request_quit(&mut self) -> Vec<Effect> {
-        if self.running_job().is_some() {
+        if self.busy() {
             self.confirm_quit = true;
             self.help = false;
             return Vec::new();
@@ -312,10 +379,45 @@ impl App {
                 effects.push(Effect::CancelJob { job: j.id });
             }
         }
-        if self.running_job().is_none() {
-            effects.push(Effect::Quit);
+        // A restore stops at its next safe point (before a swap, or once the component being
+        // swapped is done and rolled back); settles and restarts run to their end.
+        if let Some(w) = self
+            .wizard
+            .as_mut()
+            .filter(|w| w.running() && !w.cancelling)
+            && let Some(job) = w.job
+        {
+            w.cancelling = true;
+            effects.push(Effect::CancelJob { job });
         }
+        effects.extend(self.quit_if_done());
         effects
+    }
+
+    /// `Effect::Quit` once leaving was decided and nothing runs any more.
+    fn quit_if_done(&self) -> Vec<Effect> {
+        if self.leaving.is_some() && !self.busy() {
+            vec![Effect::Quit]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Where job `job`'s reports go.
+    fn log_of(&mut self, job: JobId) -> Option<&mut crate::tui::steps::StepLog> {
+        if let Some(j) = self.jobs.get_mut(&job) {
+            return Some(&mut j.log);
+        }
+        if let Some(w) = self.wizard.as_mut().filter(|w| w.job == Some(job)) {
+            return Some(&mut w.log);
+        }
+        if let Some(s) = self.settle.as_mut().filter(|s| s.job == job) {
+            return Some(&mut s.log);
+        }
+        self.restart
+            .as_mut()
+            .filter(|r| r.job == job)
+            .map(|r| &mut r.log)
     }
 
     fn on_listed(
@@ -392,10 +494,7 @@ impl App {
         if let Some(j) = self.jobs.get_mut(&job) {
             j.status = JobStatus::Done(verdict);
         }
-        if self.leaving.is_some() && self.running_job().is_none() {
-            return vec![Effect::Quit];
-        }
-        Vec::new()
+        self.quit_if_done()
     }
 
     fn selected_path(&self) -> Option<PathBuf> {

@@ -268,12 +268,13 @@ fn r_reads_the_folders_again_and_the_selection_stays_on_its_archive() {
     app.update(key('j'));
     app.update(key('j'));
     let effects = app.update(key('r'));
-    assert_eq!(effects.len(), 2);
+    assert_eq!(effects.len(), 3);
     assert!(
-        effects
+        effects[..2]
             .iter()
             .all(|e| matches!(e, Effect::ListFolder { .. }))
     );
+    assert_eq!(effects[2], Effect::LoadIncidents, "the recovery state too");
     // The NAS folder comes back first and empty: the home archive stays selected.
     app.update(Action::FolderListed {
         folder: 1,
