@@ -37,11 +37,17 @@ pub mod wizard_update;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod incidents_tests;
+#[cfg(test)]
+mod restore_fixtures;
+#[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod update_tests;
+#[cfg(test)]
+mod wizard_tests;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
