@@ -182,7 +182,7 @@ fn restart_now_asks_first_then_runs_under_the_lock() {
     app.update(code(KeyCode::Esc));
     assert!(app.screens.is_empty());
     // Nothing held: nothing to ask.
-    app.update(Action::IncidentsLoaded(Box::new(Default::default())));
+    app.update(Action::IncidentsLoaded(Box::default()));
     app.update(key('S'));
     app.update(key('r'));
     assert_eq!(app.context(), Context::Stopped);
