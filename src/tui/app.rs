@@ -246,7 +246,10 @@ impl App {
                 Some(Step::Plan { .. }) => Context::RestorePlan,
                 Some(Step::Confirm { .. }) => Context::RestoreConfirm,
                 Some(Step::Running) => Context::RestoreRunning,
-                Some(Step::Done { .. }) => Context::RestoreDone,
+                Some(Step::Done { .. }) if self.wizard.as_ref().is_some_and(Wizard::undoable) => {
+                    Context::RestoreDone
+                }
+                Some(Step::Done { .. }) => Context::RestoreEnded,
                 Some(Step::Failed { .. }) | None => Context::RestoreFailed,
                 Some(Step::Loading | Step::Checking) => Context::RestoreWorking,
             },

@@ -28,8 +28,10 @@ pub enum Context {
     /// Typing the stack name.
     RestoreConfirm,
     RestoreRunning,
-    /// Validation and summary.
+    /// Validation and summary of a restore that can be undone.
     RestoreDone,
+    /// Validation and summary of one that cannot (nothing restored, no safety backup).
+    RestoreEnded,
     RestoreFailed,
     /// The interrupted-restore modal: roll back, resume, later.
     Interrupted,
@@ -403,6 +405,7 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::RestoreConfirm => restore_keys::RESTORE_CONFIRM,
         Context::RestoreRunning => restore_keys::RESTORE_RUNNING,
         Context::RestoreDone => restore_keys::RESTORE_DONE,
+        Context::RestoreEnded => restore_keys::RESTORE_ENDED,
         Context::RestoreFailed => restore_keys::RESTORE_FAILED,
         Context::Interrupted => restore_keys::INTERRUPTED,
         Context::Ask => restore_keys::ASK,
@@ -434,7 +437,7 @@ pub fn footer(ctx: Context, ascii: bool) -> Vec<(String, &'static str)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 22] = [
+    const ALL: [Context; 23] = [
         Context::Browser,
         Context::FilterEdit,
         Context::Manifest,
@@ -450,6 +453,7 @@ mod tests {
         Context::RestoreConfirm,
         Context::RestoreRunning,
         Context::RestoreDone,
+        Context::RestoreEnded,
         Context::RestoreFailed,
         Context::Interrupted,
         Context::Ask,

@@ -239,6 +239,8 @@ pub enum Phase {
     RolledBack,
     /// The run ended before reaching it.
     Untouched,
+    /// A failed rollback left it where the journal says: settle the restore.
+    Unsettled,
 }
 
 impl Phase {
@@ -254,6 +256,7 @@ impl Phase {
             Phase::Restored => "restored",
             Phase::RolledBack => "rolled back",
             Phase::Untouched => "not touched",
+            Phase::Unsettled => "UNSETTLED",
         }
     }
 }
@@ -279,9 +282,8 @@ pub fn waiver_for(item: &Item) -> Result<String, String> {
         (Class::Waivable, _) => Err(format!("{} passed: nothing to waive", item.id)),
         (Class::Never, ItemStatus::Ok) => Err(format!("{} passed", item.id)),
         (Class::Never, _) => Err(format!(
-            "{} can never be waived: {}",
-            item.id,
-            crate::engine::text::sanitize_max(&item.detail, 200)
+            "{} can never be waived: fix its cause first",
+            item.id
         )),
         (Class::Advisory, _) => Err(format!(
             "{} is advisory: it never blocks the restore",
@@ -364,6 +366,11 @@ impl Wizard {
                 (Phase::RolledBack, Some(why.clone()))
             } else if swap.is_some_and(|s| s.outcome == Some(StepOutcome::Failed)) {
                 (Phase::Failed, failed_detail)
+            } else if swap.is_some() && matches!(o.end, End::RollbackFailed(_)) {
+                (
+                    Phase::Unsettled,
+                    Some("its journal says where it is: settle the restore".into()),
+                )
             } else {
                 (Phase::Untouched, None)
             };
@@ -390,7 +397,7 @@ impl Wizard {
             name: name.to_string(),
             phase,
             step: running,
-            detail: None,
+            detail: (phase == Phase::Failed).then_some(failed_detail).flatten(),
         }
     }
 
@@ -414,6 +421,15 @@ impl Wizard {
         } else {
             format!("cancelling: rolling back {}", swapped.join(", "))
         }
+    }
+
+    /// Whether the run can be undone: something restored, with a safety backup.
+    pub fn undoable(&self) -> bool {
+        self.outcome.as_ref().is_some_and(|o| {
+            matches!(o.end, End::Committed | End::Partial)
+                && !o.restored.is_empty()
+                && o.safety_backup.is_some()
+        })
     }
 
     /// The stack name to type, once the profile is known.

@@ -48,7 +48,7 @@ pub static RESTORE_CHECKLIST: &[Binding] = &[
     PAGE,
     b(
         &[(K::Char('w'), C::Waive)],
-        "waive the selected item (you type its id or yes); again to withdraw",
+        "waive the item (type its id or yes); again withdraws",
         Some("waive"),
     ),
     b(
@@ -116,7 +116,7 @@ pub static RESTORE_CONFIRM: &[Binding] = &[
 pub static RESTORE_RUNNING: &[Binding] = &[
     b(
         &[(K::Char('c'), C::CancelJob)],
-        "cancel: before the first swap it aborts; during a swap that component finishes, then all is rolled back",
+        "cancel: aborts before a swap, else finishes it and rolls back",
         Some("cancel"),
     ),
     HELP,
@@ -130,6 +130,21 @@ pub static RESTORE_DONE: &[Binding] = &[
         "undo: restore the safety backup over what was replaced",
         Some("undo"),
     ),
+    b(
+        &[
+            (K::Enter, C::Back),
+            (K::Esc, C::Back),
+            (K::Char('q'), C::Back),
+        ],
+        "close the wizard",
+        Some("close"),
+    ),
+    HELP,
+    CTRL_C,
+];
+
+pub static RESTORE_ENDED: &[Binding] = &[
+    MOVE,
     b(
         &[
             (K::Enter, C::Back),

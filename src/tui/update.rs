@@ -184,6 +184,7 @@ impl App {
                 | Context::RestoreConfirm
                 | Context::RestoreRunning
                 | Context::RestoreDone
+                | Context::RestoreEnded
                 | Context::RestoreFailed),
                 c,
             ) => self.restore_command(ctx, c),

@@ -159,8 +159,10 @@ impl App {
                 }
             }
             (Context::RestoreDone, Command::Undo) => return self.undo(),
-            (Context::RestoreDone, Command::Back) => return self.close_wizard(),
-            (Context::RestoreDone, c) => {
+            (Context::RestoreDone | Context::RestoreEnded, Command::Back) => {
+                return self.close_wizard();
+            }
+            (Context::RestoreDone | Context::RestoreEnded, c) => {
                 if let Step::Done { scroll } = &mut w.step {
                     *scroll = moved(*scroll, c, max + 1, page);
                 }
@@ -335,7 +337,7 @@ impl App {
                 let typed = crate::engine::text::sanitize_max(input.trim(), 60);
                 input.clear();
                 self.message = Some(format!(
-                    "\"{typed}\" is not the stack's name: type {stack} exactly to restore, Esc to go back"
+                    "\"{typed}\" is not the stack's name: type {stack} exactly, or Esc"
                 ));
             }
             _ => {}

@@ -60,6 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         | Context::RestoreConfirm
         | Context::RestoreRunning
         | Context::RestoreDone
+        | Context::RestoreEnded
         | Context::RestoreFailed => " Help: restore ",
         Context::Interrupted | Context::Busy | Context::SettleDone => " Help: interrupted restore ",
         Context::Stopped => " Help: held containers ",

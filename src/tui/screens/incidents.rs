@@ -87,26 +87,23 @@ pub fn draw_interrupted(
             lines.push(Line::styled(format!(" {p}{c}"), style));
         }
     }
-    let note = if asking {
+    lines.push(Line::raw(""));
+    if asking {
         let what = if choice == 1 { "Resume" } else { "Roll back" };
-        Line::styled(
-            ui.cut(
-                &format!(
-                    " {what} restore {} now? It takes the lock and runs to its end. y / n",
-                    ui.clean(&r.id)
-                ),
-                width,
+        lines.extend(wrapped(
+            &format!(
+                "{what} restore {} now? It takes the lock and runs to its end: y / n",
+                ui.clean(&r.id)
             ),
+            width,
             t.warn,
-        )
+        ));
     } else {
-        Line::styled(
+        lines.push(Line::styled(
             " Until it is settled, backup and restore refuse (exit 15).",
             t.dim,
-        )
-    };
-    lines.push(Line::raw(""));
-    lines.push(note);
+        ));
+    }
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = centered(area, 78, h);
     frame.render_widget(Clear, rect);
@@ -230,33 +227,44 @@ pub fn draw_stopped(frame: &mut Frame, area: Rect, app: &App, ui: &Ui, asking: b
         lines.push(Line::styled(" lifeboat holds no container stopped", t.ok));
     }
     for h in &inc.stopped {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {}", ui.clean(&h.container)), t.title),
-            Span::styled(
-                format!(
-                    "  since {}, by {}",
-                    when(app, ui, &h.since),
-                    ui.clean(&h.purpose)
-                ),
-                t.dim,
+        lines.push(Line::styled(
+            format!(" {}", ui.clean(&h.container)),
+            t.title,
+        ));
+        for text in [
+            format!(
+                "since {}, stopped by `{}`",
+                when(app, ui, &h.since),
+                ui.clean(&h.purpose)
             ),
-        ]));
-        let state = format!(
-            "   {}; restart policy {} is put back when it starts",
-            if h.was_running {
-                "was running: started again on restart"
-            } else {
-                "was not running: stays stopped"
-            },
-            ui.clean(&h.restart_policy)
-        );
-        lines.push(Line::raw(ui.cut(&state, width)));
+            format!(
+                "{}; its restart policy ({}) is put back",
+                if h.was_running {
+                    "was running: restart starts it"
+                } else {
+                    "was not running: it stays stopped"
+                },
+                ui.clean(&h.restart_policy)
+            ),
+        ] {
+            lines.extend(
+                crate::tui::screens::manifest::wrap(&text, width.saturating_sub(4))
+                    .into_iter()
+                    .map(|l| Line::raw(format!("   {l}"))),
+            );
+        }
         if let Some(id) = &h.frozen_by {
-            lines.extend(wrapped(
-                &format!("restore {} was interrupted with it half-swapped: it stays stopped until that restore is settled (I)", ui.clean(id)),
-                width,
-                t.bad,
-            ));
+            lines.extend(
+                crate::tui::screens::manifest::wrap(
+                    &format!(
+                        "restore {} was interrupted with it half-swapped: it stays stopped until that restore is settled (I)",
+                        ui.clean(id)
+                    ),
+                    width.saturating_sub(4),
+                )
+                .into_iter()
+                .map(|l| Line::styled(format!("   {l}"), t.bad)),
+            );
         }
     }
     lines.push(Line::raw(""));

@@ -66,7 +66,7 @@ fn step_cell(ui: &Ui, s: &StepView, width: usize) -> String {
 fn phase_style(ui: &Ui, p: Phase) -> Style {
     match p {
         Phase::Restored | Phase::Checked => ui.theme.ok,
-        Phase::Failed | Phase::RolledBack => ui.theme.bad,
+        Phase::Failed | Phase::RolledBack | Phase::Unsettled => ui.theme.bad,
         Phase::Waiting | Phase::Untouched | Phase::Staged => ui.theme.dim,
         _ => ui.theme.key,
     }
@@ -83,11 +83,11 @@ fn running_lines<'a>(app: &App, ui: &Ui, w: &Wizard, width: usize) -> Vec<Line<'
     ];
     let now_width = width.saturating_sub(32);
     for r in w.rows() {
-        let now = r
-            .step
-            .as_ref()
-            .map(|s| step_cell(ui, s, now_width))
-            .unwrap_or_default();
+        let now = match (&r.step, &r.detail) {
+            (Some(s), _) => step_cell(ui, s, now_width),
+            (None, Some(d)) => ui.clean(d),
+            _ => String::new(),
+        };
         out.push(Line::from(vec![
             Span::raw(format!(" {:<16} ", ui.cut(&ui.clean(&r.name), 16))),
             Span::styled(format!("{:<12} ", r.phase.word()), phase_style(ui, r.phase)),
@@ -312,15 +312,22 @@ fn validation<'a>(out: &mut Vec<Line<'a>>, ui: &Ui, w: &Wizard, width: usize) {
                 "put back: {}",
                 r.detail.as_deref().map(|d| ui.clean(d)).unwrap_or_default()
             ),
+            Phase::Unsettled => r.detail.as_deref().map(|d| ui.clean(d)).unwrap_or_default(),
             _ => "not touched".into(),
         };
-        out.push(Line::from(vec![
-            Span::raw(format!("   {:<14} ", ui.cut(&ui.clean(&r.name), 14))),
-            Span::styled(format!("{:<12} ", r.phase.word()), phase_style(ui, r.phase)),
-            Span::raw(ui.cut(&format!("expected {expected}"), width.saturating_sub(31))),
-        ]));
-        for l in crate::tui::screens::manifest::wrap(&found, width.saturating_sub(31)) {
-            out.push(Line::raw(format!("{:31}{l}", "")));
+        let col = width.saturating_sub(31);
+        let mut text = crate::tui::screens::manifest::wrap(&format!("expected {expected}"), col);
+        text.extend(crate::tui::screens::manifest::wrap(&found, col));
+        for (n, l) in text.into_iter().enumerate() {
+            if n == 0 {
+                out.push(Line::from(vec![
+                    Span::raw(format!("   {:<14} ", ui.cut(&ui.clean(&r.name), 14))),
+                    Span::styled(format!("{:<12} ", r.phase.word()), phase_style(ui, r.phase)),
+                    Span::raw(l),
+                ]));
+            } else {
+                out.push(Line::raw(format!("{:31}{l}", "")));
+            }
         }
     }
 }

@@ -38,7 +38,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let Some(w) = &app.wizard else {
         return;
     };
-    let blk = block(ui, title(ui, w));
+    let mut blk = block(ui, title(ui, w));
+    let more = max_scroll(app).saturating_sub(match w.step {
+        Step::Plan { scroll } | Step::Done { scroll } => scroll,
+        _ => 0,
+    });
+    if more > 0 {
+        let arrow = if ui.ascii { "Down" } else { "↓" };
+        blk = blk.title_bottom(
+            Line::styled(format!(" {more} more below ({arrow}) "), ui.theme.dim).right_aligned(),
+        );
+    }
     let inner = blk.inner(area);
     frame.render_widget(blk, area);
     let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(inner);
@@ -142,7 +152,7 @@ fn header<'a>(app: &App, ui: &Ui, w: &Wizard, width: u16) -> Vec<Line<'a>> {
         into.push_str(&format!(
             ", captured {} ({} ago)",
             crate::tui::app::short_time(c, &app.tz),
-            crate::engine::catalog::age(app.now, c)
+            crate::tui::screens::short_age(app.now, c)
         ));
     }
     let current = match w.step {
@@ -289,7 +299,7 @@ fn draw_checklist(
     let width = usize::from(list.width);
     let mut lines = vec![Line::styled(
         format!(
-            " {:<6} {:<26} {:<8} DETAIL{}",
+            "  {:<6} {:<26} {:<8} DETAIL{}",
             "STATE",
             "ITEM",
             "CLASS",
@@ -394,7 +404,8 @@ fn draw_checklist(
     frame.render_widget(Paragraph::new(d).block(blk), detail);
 }
 
-/// Every line of the plan.
+/// Every line of the plan: what matters before confirming first (size, the data-loss window,
+/// the safety backup, waivers), then each component.
 pub fn plan_lines<'a>(ui: &Ui, w: &Wizard, width: usize) -> Vec<Line<'a>> {
     let t = &ui.theme;
     let Some(p) = &w.plan else {
@@ -402,56 +413,19 @@ pub fn plan_lines<'a>(ui: &Ui, w: &Wizard, width: usize) -> Vec<Line<'a>> {
     };
     let items = w.items();
     let item = |id: &str| items.iter().find(|i| i.id == id);
-    let mut out = vec![Line::from(vec![
-        Span::styled(" Plan ", t.header),
-        Span::raw(ui.cut(
-            &format!(
-                "restore {} of {} (archive SHA-256 {})",
-                ui.clean(&p.id),
-                ui.clean(&p.backup_name),
-                ui.clean(p.sha256.get(..16).unwrap_or(&p.sha256))
-            ),
-            width.saturating_sub(6),
-        )),
-    ])];
-    let mut total = 0;
-    for c in &p.components {
-        total += c.bytes;
-        out.push(Line::from(vec![
-            Span::styled(format!(" {}", ui.clean(&c.name)), t.title),
-            Span::styled(
-                format!(" ({}, {})", ui.clean(&c.kind), size(c.bytes)),
-                t.dim,
-            ),
-        ]));
-        let stops = if c.stops.is_empty() {
-            "nothing".to_string()
-        } else {
-            ui.clean(&c.stops.join(", "))
-        };
-        for (k, v) in [
-            ("stops", stops),
-            ("replaces", ui.clean(&c.replaces)),
-            (
-                "expects",
-                c.expected
-                    .as_deref()
-                    .map(|e| format!("{} (checked before dependents start)", ui.clean(e)))
-                    .unwrap_or_else(|| "no fingerprint recorded".into()),
-            ),
-        ] {
-            for (n, l) in crate::tui::screens::manifest::wrap(&v, width.saturating_sub(13))
-                .into_iter()
-                .enumerate()
-            {
-                out.push(Line::from(vec![
-                    Span::styled(format!("   {:<9} ", if n == 0 { k } else { "" }), t.dim),
-                    Span::raw(l),
-                ]));
-            }
-        }
-    }
-    out.push(Line::raw(format!(" Bytes to move: {}", size(total))));
+    let total: u64 = p.components.iter().map(|c| c.bytes).sum();
+    let mut out = wrapped(
+        &format!(
+            "Restore {} of {}: {} component{}, {} to move",
+            ui.clean(&p.id),
+            ui.clean(&p.backup_name),
+            p.components.len(),
+            if p.components.len() == 1 { "" } else { "s" },
+            size(total)
+        ),
+        width,
+        t.header,
+    );
     if let Some(i) = item("data-loss-window") {
         out.extend(wrapped(
             &format!("Data-loss window: {}", ui.clean_long(&i.detail)),
@@ -485,6 +459,49 @@ pub fn plan_lines<'a>(ui: &Ui, w: &Wizard, width: usize) -> Vec<Line<'a>> {
             t.warn,
         ));
     }
+    for c in &p.components {
+        out.push(Line::from(vec![
+            Span::styled(format!(" {}", ui.clean(&c.name)), t.title),
+            Span::styled(
+                format!(" ({}, {})", ui.clean(&c.kind), size(c.bytes)),
+                t.dim,
+            ),
+        ]));
+        let stops = if c.stops.is_empty() {
+            "nothing".to_string()
+        } else {
+            ui.clean(&c.stops.join(", "))
+        };
+        for (k, v) in [
+            ("stops", stops),
+            ("replaces", ui.clean(&c.replaces)),
+            (
+                "expects",
+                c.expected
+                    .as_deref()
+                    .map(|e| ui.clean(e))
+                    .unwrap_or_else(|| "no fingerprint recorded".into()),
+            ),
+        ] {
+            for (n, l) in crate::tui::screens::manifest::wrap(&v, width.saturating_sub(13))
+                .into_iter()
+                .enumerate()
+            {
+                out.push(Line::from(vec![
+                    Span::styled(format!("   {:<9} ", if n == 0 { k } else { "" }), t.dim),
+                    Span::raw(l),
+                ]));
+            }
+        }
+    }
+    out.extend(wrapped(
+        &format!(
+            "Each component's fingerprint is checked after its swap, before its dependents start. Archive SHA-256 {}.",
+            ui.clean(&p.sha256)
+        ),
+        width,
+        t.dim,
+    ));
     out
 }
 
