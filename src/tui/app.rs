@@ -177,6 +177,8 @@ pub struct App {
     pub settle: Option<Settle>,
     /// The last "restart now" of this session.
     pub restart: Option<Restart>,
+    /// One line per restore, settle and restart of the session, for the way out.
+    pub history: Vec<String>,
 }
 
 impl App {
@@ -215,6 +217,7 @@ impl App {
             offered: false,
             settle: None,
             restart: None,
+            history: Vec::new(),
         }
     }
 

@@ -179,7 +179,13 @@ impl App {
         match self.settle.as_mut().filter(|s| s.job == job) {
             Some(s) => {
                 s.finished = Some(now);
+                let word = if s.forward { "resumed" } else { "rolled back" };
+                let line = match &result {
+                    Ok(_) => format!("restore {}: {word}", s.restore.id),
+                    Err(e) => format!("restore {}: not settled: {e}", s.restore.id),
+                };
                 s.result = Some(result);
+                self.history.push(line);
                 vec![Effect::LoadIncidents]
             }
             None => Vec::new(),
@@ -193,7 +199,13 @@ impl App {
     ) -> Vec<Effect> {
         match self.restart.as_mut().filter(|r| r.job == job) {
             Some(r) => {
+                let line = match &result {
+                    Ok(rel) if rel.started.is_empty() => "restart: nothing started".to_string(),
+                    Ok(rel) => format!("restart: started {}", rel.started.join(", ")),
+                    Err(e) => format!("restart failed: {e}"),
+                };
                 r.result = Some(result);
+                self.history.push(line);
                 vec![Effect::LoadIncidents]
             }
             None => Vec::new(),

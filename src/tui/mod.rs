@@ -41,6 +41,8 @@ mod incidents_tests;
 #[cfg(test)]
 mod restore_fixtures;
 #[cfg(test)]
+mod restore_runtime_tests;
+#[cfg(test)]
 mod restore_snapshots;
 #[cfg(test)]
 mod runtime_tests;

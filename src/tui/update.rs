@@ -564,7 +564,8 @@ impl App {
         }
     }
 
-    /// What to print once the terminal is restored: one line per job of the session.
+    /// What to print once the terminal is restored: one line per job of the session (verifies,
+    /// then restores, settles and restarts).
     pub fn summary(&self) -> Vec<String> {
         self.jobs
             .values()
@@ -579,6 +580,7 @@ impl App {
                     _ => format!("verify {name}: did not finish"),
                 }
             })
+            .chain(self.history.iter().cloned())
             .map(|l| crate::engine::text::sanitize_max(&l, 1000))
             .collect()
     }

@@ -455,10 +455,42 @@ impl App {
             _ => StepOutcome::Failed,
         });
         w.finished = Some(now);
+        let line = history_line(&w.archive, &outcome);
         w.outcome = Some(outcome);
         w.step = Step::Done { scroll: 0 };
+        self.history.push(line);
         vec![Effect::LoadIncidents]
     }
+}
+
+/// The line the way out prints for a run.
+fn history_line(archive: &std::path::Path, o: &Outcome) -> String {
+    let file = crate::tui::update::file_name(archive);
+    let id = &o.restore_id;
+    let what = match &o.end {
+        End::Committed | End::Partial => {
+            let mut s = format!("restored {}", o.restored.join(", "));
+            if !o.rolled_back.is_empty() {
+                let back: Vec<&str> = o.rolled_back.iter().map(|(c, _)| c.as_str()).collect();
+                s.push_str(&format!(", rolled back {}", back.join(", ")));
+            }
+            match &o.safety_backup {
+                Some(p) => s.push_str(&format!(
+                    "; safety backup {} (undo: lifeboat restore --undo {id})",
+                    p.display()
+                )),
+                None => s.push_str("; no safety backup (waived)"),
+            }
+            s
+        }
+        End::RolledBack => "failed and rolled back; nothing changed".into(),
+        End::Cancelled => "cancelled; what was swapped was put back".into(),
+        End::NothingChanged(why) => format!("not restored: {why}"),
+        End::RollbackFailed(why) => {
+            format!("ROLLBACK FAILED: {why}; settle it: lifeboat restore --rollback {id}")
+        }
+    };
+    format!("restore {id} from {file}: {what}")
 }
 
 /// Moves a cursor or scroll position `at` by a key over `n` positions.
