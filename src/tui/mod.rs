@@ -35,6 +35,8 @@ pub mod update;
 pub mod wizard_update;
 
 #[cfg(test)]
+mod engine_restore_tests;
+#[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod incidents_tests;
