@@ -332,3 +332,29 @@ fn restore_screens_in_ascii() {
     let app = at_checklist((80, 24), true);
     assert!(screen_text(&draw(&app, &ui)).is_ascii());
 }
+
+#[test]
+fn quitting_during_a_restore_says_it_waits_for_a_safe_point() {
+    snap("restore_quit", |size| {
+        let (mut app, job) = running(size);
+        mid_way(&mut app, job, 40);
+        app.update(ctrl('c'));
+        app
+    });
+}
+
+#[test]
+fn a_checklist_that_could_not_run() {
+    snap("restore_failed", |size| {
+        let mut app = at_select(size);
+        let job = job_of(&app.update(code(KeyCode::Enter)));
+        app.update(Action::RestorePrepared {
+            job,
+            result: Err(crate::tui::restore::Refusal::Failed(
+                "cannot reach the Docker engine at unix:///var/run/docker.sock: no such socket"
+                    .into(),
+            )),
+        });
+        app
+    });
+}

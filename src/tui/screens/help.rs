@@ -78,9 +78,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
 
 pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let t = &ui.theme;
+    // Wrapped here, not by the paragraph, so the box is as tall as its text and the keys
+    // line is never cut off.
+    let width = usize::from(area.width.min(76).saturating_sub(2));
     let mut lines: Vec<Line> = quit_question(app, ui)
-        .into_iter()
-        .map(|l| Line::raw(format!(" {l}")))
+        .iter()
+        .flat_map(|l| {
+            crate::tui::screens::wrapped(&ui.clean(l), width, ratatui::style::Style::new())
+        })
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::from(
@@ -117,9 +122,8 @@ fn quit_question(app: &App, ui: &Ui) -> Vec<String> {
         }
         return vec![
             "A restore is running. Quit once it reaches a safe point?".into(),
-            "Before the first swap it aborts and starts again what it stopped; during a".into(),
             format!(
-                "swap it finishes that component, then rolls back. Now: {}.",
+                "Before the first swap it aborts and starts again what it stopped; during a swap it finishes that component, then rolls back. Now: {}.",
                 w.cancel_line()
             ),
         ];

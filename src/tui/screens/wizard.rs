@@ -161,7 +161,9 @@ fn header<'a>(app: &App, ui: &Ui, w: &Wizard, width: u16) -> Vec<Line<'a>> {
         Step::Plan { .. } => 2,
         Step::Confirm { .. } => 3,
         Step::Running => 4,
-        Step::Done { .. } | Step::Failed { .. } => 5,
+        Step::Done { .. } => 5,
+        // It fails while loading or at the checklist: the step it stopped at stays marked.
+        Step::Failed { .. } => usize::from(w.target.is_some()),
     };
     let sep = if ui.ascii { " > " } else { " › " };
     let mut crumbs = vec![Span::raw(" ")];
