@@ -326,10 +326,7 @@ pub fn draw_lock(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let me = i64::from(std::process::id());
     let (now, style) = match &l.now {
         LockNow::NotRead => ("not read yet".to_string(), t.dim),
-        LockNow::Held(pid) if *pid == me => (
-            "HELD by this console (a restore is armed)".to_string(),
-            t.warn,
-        ),
+        LockNow::Held(pid) if *pid == me => (format!("HELD by this console (pid {pid})"), t.warn),
         LockNow::Held(pid) => (format!("HELD by pid {pid}"), t.warn),
         LockNow::Free => ("free".to_string(), t.ok),
         LockNow::Unknown(e) => (format!("unknown: {}", ui.clean(e)), t.bad),
