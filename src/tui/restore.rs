@@ -138,14 +138,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// A run whose thread stopped without an answer: its journal says how far it got, so it is
-    /// treated like a failed rollback (settle it).
-    pub fn stopped(why: String) -> Outcome {
+    /// An outcome that ended `end` with nothing restored or put back.
+    fn empty(end: End) -> Outcome {
         Outcome {
             restore_id: String::new(),
-            end: End::RollbackFailed(format!(
-                "{why}; the restore's journal says how far it got: settle it (I)"
-            )),
+            end,
             restored: Vec::new(),
             rolled_back: Vec::new(),
             notes: Vec::new(),
@@ -154,12 +151,17 @@ impl Outcome {
         }
     }
 
+    /// A run whose thread stopped without an answer: its journal says how far it got, so it is
+    /// treated like a failed rollback (settle it).
+    pub fn stopped(why: String) -> Outcome {
+        Outcome::empty(End::RollbackFailed(format!(
+            "{why}; the restore's journal says how far it got: settle it (I)"
+        )))
+    }
+
     /// A run that did not start, for `why`.
     pub fn refused(why: String) -> Outcome {
-        Outcome {
-            end: End::NothingChanged(why),
-            ..Outcome::stopped(String::new())
-        }
+        Outcome::empty(End::NothingChanged(why))
     }
 }
 
