@@ -169,6 +169,8 @@ fn console(ctx: &Context, dirs: Vec<std::path::PathBuf>, no_color: bool, ascii: 
         index: ctx.index(),
         no_color,
         ascii,
+        config: ctx.config.config.clone(),
+        locations: ctx.locations.clone(),
     })
 }
 

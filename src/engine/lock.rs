@@ -132,6 +132,38 @@ pub fn read_holder(path: &Path) -> Option<Holder> {
     serde_json::from_str(s.trim()).ok()
 }
 
+/// Whether anyone holds the lock right now, read from `/proc/locks` (never by taking it, so a
+/// look cannot get in the way of a backup starting): `Ok(Some(pid))` held (the pid the kernel
+/// names), `Ok(None)` free or no lock file. The holder record alone cannot say this: it stays
+/// in the file if a holder is killed.
+pub fn held_now(path: &Path) -> std::io::Result<Option<i64>> {
+    use std::os::unix::fs::MetadataExt;
+    let md = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let want = (
+        u64::from(rustix::fs::major(md.dev())),
+        u64::from(rustix::fs::minor(md.dev())),
+        md.ino(),
+    );
+    let table = std::fs::read_to_string("/proc/locks")?;
+    Ok(table.lines().find_map(|line| {
+        // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; "->" lines are waiters.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.contains(&"->") || fields.len() < 6 {
+            return None;
+        }
+        let (pid, file) = (fields[4], fields[5]);
+        let mut parts = file.split(':');
+        let major = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let minor = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let ino = parts.next()?.parse::<u64>().ok()?;
+        ((major, minor, ino) == want).then(|| pid.parse::<i64>().unwrap_or(-1))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +183,19 @@ mod tests {
             read_holder(again.path()).unwrap().command,
             "lifeboat restore"
         );
+    }
+
+    #[test]
+    fn held_now_reads_proc_locks_without_taking_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lifeboat.lock");
+        assert_eq!(held_now(&path).unwrap(), None, "no lock file: free");
+        let held = HostLock::try_acquire(&path, "lifeboat backup").unwrap();
+        assert_eq!(
+            held_now(&path).unwrap(),
+            Some(i64::from(std::process::id()))
+        );
+        drop(held);
+        assert_eq!(held_now(&path).unwrap(), None);
     }
 }

@@ -20,6 +20,7 @@ pub mod lock;
 pub mod plan;
 pub mod progress;
 pub mod prune;
+pub mod recover;
 pub mod redact;
 pub mod restore;
 pub mod runs;

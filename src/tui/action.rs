@@ -9,7 +9,10 @@ use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
 use crate::engine::archive::Manifest;
 use crate::engine::catalog::ArchiveInfo;
 use crate::engine::progress::Event;
+use crate::engine::recover::Released;
 use crate::engine::verify::Verdict;
+use crate::tui::incidents::{Incidents, SettledView};
+use crate::tui::restore::{Outcome, Plan, Refusal, Target};
 
 /// A background job's number, unique for the session.
 pub type JobId = u64;
@@ -52,6 +55,30 @@ pub enum Action {
     },
     /// A verify job ended (every event it sent came before this).
     VerifyFinished { job: JobId, verdict: Box<Verdict> },
+    /// The recovery state was read: interrupted restores, held containers, the lock.
+    IncidentsLoaded(Box<Incidents>),
+    /// The wizard's profile and component choices for `archive` (or why there are none).
+    RestoreTargetLoaded {
+        archive: PathBuf,
+        result: Result<Box<Target>, String>,
+    },
+    /// The checklist job ended: the plan, or why there is none.
+    RestorePrepared {
+        job: JobId,
+        result: Result<Box<Plan>, Refusal>,
+    },
+    /// A restore run ended (every event it sent came before this).
+    RestoreFinished { job: JobId, outcome: Box<Outcome> },
+    /// A rollback or resume of an interrupted restore ended.
+    SettleFinished {
+        job: JobId,
+        result: Result<SettledView, String>,
+    },
+    /// "Restart now" ended.
+    RestartFinished {
+        job: JobId,
+        result: Result<Released, String>,
+    },
     /// SIGTERM, SIGHUP or SIGINT from outside: cancel the jobs and leave.
     Signal(i32),
     /// The terminal's input ended or failed (the SSH session is gone).
@@ -59,6 +86,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// The job this action ends, if it ends one: the runtime hands the job's last events to
+    /// `update` before it.
+    pub fn ends_job(&self) -> Option<JobId> {
+        match self {
+            Action::VerifyFinished { job, .. }
+            | Action::RestorePrepared { job, .. }
+            | Action::RestoreFinished { job, .. }
+            | Action::SettleFinished { job, .. }
+            | Action::RestartFinished { job, .. } => Some(*job),
+            _ => None,
+        }
+    }
+
     /// The action for a terminal event, if it means anything. Key releases are dropped
     /// (terminals with the kitty protocol report them); mouse events never arrive because
     /// mouse capture stays off.

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::archive::names;
 use crate::engine::catalog::{ArchiveInfo, ListState};
-use crate::engine::progress::StepOutcome;
 use crate::engine::verify::Verdict;
 use crate::tui::action::JobId;
+use crate::tui::incidents::{Incidents, Restart, Settle};
 use crate::tui::keymap::Context;
+use crate::tui::restore::{Step, Wizard};
+use crate::tui::steps::StepLog;
 
 /// A backup folder shown in the browser.
 #[derive(Debug, Clone)]
@@ -76,18 +78,29 @@ pub struct Browser {
 /// A screen stacked over the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    Manifest { archive: PathBuf, scroll: usize },
-    Verify { job: JobId },
-}
-
-/// One step of a job as last reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepView {
-    pub step: String,
-    pub label: String,
-    pub done: u64,
-    pub total: Option<u64>,
-    pub outcome: Option<StepOutcome>,
+    Manifest {
+        archive: PathBuf,
+        scroll: usize,
+    },
+    Verify {
+        job: JobId,
+    },
+    /// The restore wizard (its state is `App::wizard`).
+    Restore,
+    /// The interrupted-restore modal over the browser: `choice` 0 roll back, 1 resume,
+    /// 2 later; `asking`: the yes/no before a settle starts.
+    Interrupted {
+        choice: usize,
+        asking: bool,
+    },
+    /// A rollback or resume (`App::settle`).
+    Settle,
+    /// The containers lifeboat holds stopped; `asking`: the yes/no before "restart now".
+    Stopped {
+        asking: bool,
+    },
+    /// The lock: its holder record and whether it is held now.
+    Lock,
 }
 
 #[derive(Debug, Clone)]
@@ -106,9 +119,7 @@ pub struct Job {
     pub started: jiff::Timestamp,
     pub finished: Option<jiff::Timestamp>,
     pub status: JobStatus,
-    pub steps: Vec<StepView>,
-    pub warnings: Vec<String>,
-    pub notes: Vec<String>,
+    pub log: StepLog,
 }
 
 impl Job {
@@ -154,6 +165,20 @@ pub struct App {
     pub message: Option<String>,
     /// Whether verify results are remembered (a state folder with an index exists).
     pub has_index: bool,
+    /// Why no restore can start here (no state folder), if so.
+    pub restore_off: Option<String>,
+    /// The restore wizard, while its screen is open.
+    pub wizard: Option<Wizard>,
+    /// Interrupted restores, held containers, the lock, as last read.
+    pub incidents: Incidents,
+    /// The interrupted-restore modal was offered (once a session, at start).
+    pub offered: bool,
+    /// The last settle of this session.
+    pub settle: Option<Settle>,
+    /// The last "restart now" of this session.
+    pub restart: Option<Restart>,
+    /// One line per restore, settle and restart of the session, for the way out.
+    pub history: Vec<String>,
 }
 
 impl App {
@@ -186,6 +211,13 @@ impl App {
             leaving: None,
             message: None,
             has_index,
+            restore_off: None,
+            wizard: None,
+            incidents: Incidents::default(),
+            offered: false,
+            settle: None,
+            restart: None,
+            history: Vec::new(),
         }
     }
 
@@ -210,7 +242,46 @@ impl App {
                 Some(j) if j.is_running() => Context::VerifyRunning,
                 _ => Context::VerifyDone,
             },
+            Some(Screen::Restore) => match self.wizard.as_ref().map(|w| &w.step) {
+                Some(Step::Select { .. }) => Context::RestoreSelect,
+                Some(Step::Checklist { .. }) => Context::RestoreChecklist,
+                Some(Step::Waive { .. }) => Context::RestoreWaive,
+                Some(Step::Plan { .. }) => Context::RestorePlan,
+                Some(Step::Confirm { .. }) => Context::RestoreConfirm,
+                Some(Step::Running) => Context::RestoreRunning,
+                Some(Step::Done { .. }) if self.wizard.as_ref().is_some_and(Wizard::undoable) => {
+                    Context::RestoreDone
+                }
+                Some(Step::Done { .. }) => Context::RestoreEnded,
+                Some(Step::Failed { .. }) | None => Context::RestoreFailed,
+                Some(Step::Loading | Step::Checking) => Context::RestoreWorking,
+            },
+            Some(Screen::Interrupted { asking: true, .. } | Screen::Stopped { asking: true }) => {
+                Context::Ask
+            }
+            Some(Screen::Interrupted { .. }) => Context::Interrupted,
+            Some(Screen::Settle) if self.settle_running() => Context::Busy,
+            Some(Screen::Settle) => Context::SettleDone,
+            Some(Screen::Stopped { .. }) if self.restart_running() => Context::Busy,
+            Some(Screen::Stopped { .. }) => Context::Stopped,
+            Some(Screen::Lock) => Context::Lock,
         }
+    }
+
+    pub fn settle_running(&self) -> bool {
+        self.settle.as_ref().is_some_and(|s| s.result.is_none())
+    }
+
+    pub fn restart_running(&self) -> bool {
+        self.restart.as_ref().is_some_and(|r| r.result.is_none())
+    }
+
+    /// Whether any job runs: the verify, the wizard's checklist or run, a settle, a restart.
+    pub fn busy(&self) -> bool {
+        self.running_job().is_some()
+            || self.wizard.as_ref().is_some_and(Wizard::running)
+            || self.settle_running()
+            || self.restart_running()
     }
 
     /// Indices into `entries` that pass the filters, in list order.

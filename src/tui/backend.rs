@@ -1,17 +1,28 @@
 //! The engine work the console needs, behind a trait: list a folder, read a manifest from
-//! inside an archive, verify an archive with a reporter and a cancellation token. [`Engine`]
-//! calls the real engine; tests use a scripted fake. Every method blocks: the runtime calls
-//! them on tokio's blocking threads, never on the threads that draw and read keys.
+//! inside an archive, verify an archive; read the recovery state; and the restore: load the
+//! target, arm and prepare (the checklist for real), run, close, settle an interrupted one,
+//! restart what is held stopped. [`Engine`] calls the real engine (the restore half lives in
+//! `engine_restore.rs`); tests use scripted fakes. Every method blocks: the runtime calls them
+//! on tokio's blocking threads, never on the threads that draw and read keys.
 
 use std::path::Path;
 
 use crate::engine::ErrorKind;
 use crate::engine::archive::Manifest;
 use crate::engine::catalog::{self, ArchiveInfo};
+use crate::engine::config::Config;
 use crate::engine::index::Index;
 use crate::engine::progress::{Cancel, Reporter};
+use crate::engine::recover::Released;
+use crate::engine::state::Locations;
 use crate::engine::verify::{self, Verdict, VerifyOptions};
 use crate::tui::action::ListError;
+use crate::tui::engine_restore::Session;
+use crate::tui::incidents::{Incidents, SettledView};
+use crate::tui::restore::{Outcome, Plan, PrepareRequest, Refusal, RunRequest, Target};
+
+/// What a backend without a restore engine answers.
+const NO_RESTORE: &str = "this console has no restore engine";
 
 pub trait Backend: Send + Sync + 'static {
     /// The folder's archives, fast: names, the index and manifest copies only.
@@ -20,11 +31,68 @@ pub trait Backend: Send + Sync + 'static {
     fn manifest(&self, archive: &Path) -> Result<Manifest, String>;
     /// A full verify; reports through `reporter`, stops soon after `cancel` fires.
     fn verify(&self, archive: &Path, reporter: &dyn Reporter, cancel: &Cancel) -> Verdict;
+
+    /// Interrupted restores, held containers and the lock, read without taking the lock.
+    fn incidents(&self) -> Incidents {
+        Incidents::default()
+    }
+
+    /// The profile a restore of `archive` uses (`spec`: the archive's own profile, else the
+    /// configured one) and the archive's components with the default selection.
+    fn restore_target(&self, _archive: &Path, _spec: Option<&str>) -> Result<Target, String> {
+        Err(NO_RESTORE.into())
+    }
+
+    /// Arms the restore (the lock, once per wizard) and runs the checklist for real: the
+    /// archive staged and proven, every item evaluated. Replaces an earlier plan.
+    fn restore_prepare(
+        &self,
+        _req: &PrepareRequest,
+        _reporter: &dyn Reporter,
+        _cancel: &Cancel,
+    ) -> Result<Plan, Refusal> {
+        Err(Refusal::Failed(NO_RESTORE.into()))
+    }
+
+    /// Runs the prepared restore with the operator's waivers; the wizard's lock and staged
+    /// copy go when it ends.
+    fn restore_run(
+        &self,
+        _req: &RunRequest,
+        _reporter: &dyn Reporter,
+        _cancel: &Cancel,
+    ) -> Outcome {
+        Outcome::refused(NO_RESTORE.into())
+    }
+
+    /// The wizard closed without running: its staged copy and the lock go.
+    fn restore_close(&self) {}
+
+    /// Rolls back (or resumes) interrupted restore `id`, under the lock, to its end.
+    fn settle(
+        &self,
+        _id: &str,
+        _forward: bool,
+        _reporter: &dyn Reporter,
+    ) -> Result<SettledView, String> {
+        Err(NO_RESTORE.into())
+    }
+
+    /// Starts again what lifeboat holds stopped, under the lock.
+    fn restart_stopped(&self, _reporter: &dyn Reporter) -> Result<Released, String> {
+        Err(NO_RESTORE.into())
+    }
 }
 
 /// The real engine, with the index when there is a state folder.
 pub struct Engine {
     pub index: Option<Index>,
+    /// For loading profiles.
+    pub config: Config,
+    /// The state folder, the lock, staging.
+    pub locations: Locations,
+    /// The wizard's armed restore: its lock, profile and staged plan.
+    pub session: std::sync::Mutex<Option<Session>>,
 }
 
 impl Backend for Engine {
@@ -50,6 +118,44 @@ impl Backend for Engine {
             Some(t) => verify::verify_target(&t, opts, self.index.as_ref(), reporter, cancel),
             None => verify::verify_archive(archive, opts, self.index.as_ref(), reporter, cancel),
         }
+    }
+
+    fn incidents(&self) -> Incidents {
+        crate::tui::engine_restore::incidents(&self.locations)
+    }
+
+    fn restore_target(&self, archive: &Path, spec: Option<&str>) -> Result<Target, String> {
+        crate::tui::engine_restore::target(self, archive, spec).map_err(|e| e.to_string())
+    }
+
+    fn restore_prepare(
+        &self,
+        req: &PrepareRequest,
+        reporter: &dyn Reporter,
+        cancel: &Cancel,
+    ) -> Result<Plan, Refusal> {
+        crate::tui::engine_restore::prepare(self, req, reporter, cancel)
+    }
+
+    fn restore_run(&self, req: &RunRequest, reporter: &dyn Reporter, cancel: &Cancel) -> Outcome {
+        crate::tui::engine_restore::run(self, req, reporter, cancel)
+    }
+
+    fn restore_close(&self) {
+        crate::tui::engine_restore::close(self);
+    }
+
+    fn settle(
+        &self,
+        id: &str,
+        forward: bool,
+        reporter: &dyn Reporter,
+    ) -> Result<SettledView, String> {
+        crate::tui::engine_restore::settle(self, id, forward, reporter).map_err(|e| e.to_string())
+    }
+
+    fn restart_stopped(&self, reporter: &dyn Reporter) -> Result<Released, String> {
+        crate::tui::engine_restore::restart(self, reporter).map_err(|e| e.to_string())
     }
 }
 

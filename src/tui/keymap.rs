@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::tui::restore_keys;
+
 /// Where the keys are read: the screen on top, or an overlay that swallows keys first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
@@ -15,6 +17,31 @@ pub enum Context {
     Help,
     /// "A job is running: cancel it and quit?"
     ConfirmQuit,
+    /// The wizard's component checkboxes.
+    RestoreSelect,
+    /// The wizard reading the profile, or running the checklist.
+    RestoreWorking,
+    RestoreChecklist,
+    /// Typing the acknowledgement that waives a checklist item.
+    RestoreWaive,
+    RestorePlan,
+    /// Typing the stack name.
+    RestoreConfirm,
+    RestoreRunning,
+    /// Validation and summary of a restore that can be undone.
+    RestoreDone,
+    /// Validation and summary of one that cannot (nothing restored, no safety backup).
+    RestoreEnded,
+    RestoreFailed,
+    /// The interrupted-restore modal: roll back, resume, later.
+    Interrupted,
+    /// A yes/no question on the screen on top (settle, restart).
+    Ask,
+    /// A job that runs to its end (settle, restart): nothing to press but help.
+    Busy,
+    SettleDone,
+    Stopped,
+    Lock,
 }
 
 /// What a key asks for. `update` decides what that means in the current state.
@@ -44,11 +71,30 @@ pub enum Command {
     Quit,
     Yes,
     No,
-    /// Filter editing: keep the text, back to the list.
-    FilterDone,
-    /// Filter editing: drop the text, back to the list.
-    FilterAbort,
-    FilterBackspace,
+    /// Typing: take the text (keep the filter, waive, confirm).
+    Submit,
+    /// Typing: drop the text.
+    Abort,
+    /// Typing: delete the last character.
+    Erase,
+    /// Open the restore wizard on the selected archive.
+    Restore,
+    /// Show the interrupted restore.
+    ShowInterrupted,
+    /// Show the containers lifeboat holds stopped.
+    ShowStopped,
+    /// Show the lock.
+    ShowLock,
+    /// Tick or untick a component.
+    Toggle,
+    /// Go on to the wizard's next step (or take the chosen option).
+    Next,
+    /// Waive the selected checklist item (or withdraw its waiver).
+    Waive,
+    /// Undo the restore just done, from its safety backup.
+    Undo,
+    /// Start again what lifeboat holds stopped.
+    Restart,
 }
 
 /// A key as the tables name it.
@@ -139,7 +185,7 @@ impl Binding {
     }
 }
 
-const fn b(
+pub(crate) const fn b(
     keys: &'static [(Key, Command)],
     what: &'static str,
     footer: Option<&'static str>,
@@ -152,7 +198,7 @@ const fn b(
     }
 }
 
-const fn shown(binding: Binding, uni: &'static str, ascii: &'static str) -> Binding {
+pub(crate) const fn shown(binding: Binding, uni: &'static str, ascii: &'static str) -> Binding {
     Binding {
         shown: Some((uni, ascii)),
         ..binding
@@ -162,7 +208,7 @@ const fn shown(binding: Binding, uni: &'static str, ascii: &'static str) -> Bind
 use Command as C;
 use Key as K;
 
-const MOVE: Binding = shown(
+pub(crate) const MOVE: Binding = shown(
     b(
         &[
             (K::Up, C::Up),
@@ -176,12 +222,12 @@ const MOVE: Binding = shown(
     "↑↓/jk",
     "j/k",
 );
-const PAGE: Binding = b(
+pub(crate) const PAGE: Binding = b(
     &[(K::PageUp, C::PageUp), (K::PageDown, C::PageDown)],
     "page up / down",
     None,
 );
-const ENDS: Binding = b(
+pub(crate) const ENDS: Binding = b(
     &[
         (K::Home, C::Top),
         (K::End, C::Bottom),
@@ -191,8 +237,8 @@ const ENDS: Binding = b(
     "first / last",
     None,
 );
-const HELP: Binding = b(&[(K::Char('?'), C::Help)], "this help", Some("help"));
-const CTRL_C: Binding = b(
+pub(crate) const HELP: Binding = b(&[(K::Char('?'), C::Help)], "this help", Some("help"));
+pub(crate) const CTRL_C: Binding = b(
     &[(K::Ctrl('c'), C::Quit)],
     "quit lifeboat (asks first while a job runs)",
     None,
@@ -213,6 +259,11 @@ static BROWSER: &[Binding] = &[
         Some("verify"),
     ),
     b(
+        &[(K::Char('R'), C::Restore)],
+        "restore it: components, checklist, plan, typed stack name",
+        Some("restore"),
+    ),
+    b(
         &[(K::Char('/'), C::Filter)],
         "filter by text: name, component, host, profile",
         Some("filter"),
@@ -220,7 +271,7 @@ static BROWSER: &[Binding] = &[
     b(
         &[(K::Char('c'), C::CycleComponent)],
         "only archives holding a component (cycles)",
-        Some("component"),
+        None,
     ),
     b(
         &[(K::Char('f'), C::CycleFolder)],
@@ -229,20 +280,25 @@ static BROWSER: &[Binding] = &[
     ),
     b(&[(K::Esc, C::ClearFilter)], "clear the filters", None),
     b(&[(K::Char('r'), C::Reload)], "read the folders again", None),
+    b(
+        &[
+            (K::Char('I'), C::ShowInterrupted),
+            (K::Char('S'), C::ShowStopped),
+            (K::Char('L'), C::ShowLock),
+        ],
+        "interrupted restore / containers held stopped / lock",
+        None,
+    ),
     HELP,
     b(&[(K::Char('q'), C::Quit)], "quit", Some("quit")),
     CTRL_C,
 ];
 
 static FILTER_EDIT: &[Binding] = &[
+    b(&[(K::Enter, C::Submit)], "keep the filter", Some("keep")),
+    b(&[(K::Esc, C::Abort)], "drop the filter", Some("drop")),
     b(
-        &[(K::Enter, C::FilterDone)],
-        "keep the filter",
-        Some("keep"),
-    ),
-    b(&[(K::Esc, C::FilterAbort)], "drop the filter", Some("drop")),
-    b(
-        &[(K::Backspace, C::FilterBackspace)],
+        &[(K::Backspace, C::Erase)],
         "delete a character",
         Some("delete"),
     ),
@@ -341,6 +397,22 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::VerifyDone => VERIFY_DONE,
         Context::Help => HELP_OVERLAY,
         Context::ConfirmQuit => CONFIRM_QUIT,
+        Context::RestoreSelect => restore_keys::RESTORE_SELECT,
+        Context::RestoreWorking => restore_keys::RESTORE_WORKING,
+        Context::RestoreChecklist => restore_keys::RESTORE_CHECKLIST,
+        Context::RestoreWaive => restore_keys::RESTORE_WAIVE,
+        Context::RestorePlan => restore_keys::RESTORE_PLAN,
+        Context::RestoreConfirm => restore_keys::RESTORE_CONFIRM,
+        Context::RestoreRunning => restore_keys::RESTORE_RUNNING,
+        Context::RestoreDone => restore_keys::RESTORE_DONE,
+        Context::RestoreEnded => restore_keys::RESTORE_ENDED,
+        Context::RestoreFailed => restore_keys::RESTORE_FAILED,
+        Context::Interrupted => restore_keys::INTERRUPTED,
+        Context::Ask => restore_keys::ASK,
+        Context::Busy => restore_keys::BUSY,
+        Context::SettleDone => restore_keys::SETTLE_DONE,
+        Context::Stopped => restore_keys::STOPPED,
+        Context::Lock => restore_keys::LOCK,
     }
 }
 
@@ -365,7 +437,7 @@ pub fn footer(ctx: Context, ascii: bool) -> Vec<(String, &'static str)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 7] = [
+    const ALL: [Context; 23] = [
         Context::Browser,
         Context::FilterEdit,
         Context::Manifest,
@@ -373,6 +445,22 @@ mod tests {
         Context::VerifyDone,
         Context::Help,
         Context::ConfirmQuit,
+        Context::RestoreSelect,
+        Context::RestoreWorking,
+        Context::RestoreChecklist,
+        Context::RestoreWaive,
+        Context::RestorePlan,
+        Context::RestoreConfirm,
+        Context::RestoreRunning,
+        Context::RestoreDone,
+        Context::RestoreEnded,
+        Context::RestoreFailed,
+        Context::Interrupted,
+        Context::Ask,
+        Context::Busy,
+        Context::SettleDone,
+        Context::Stopped,
+        Context::Lock,
     ];
 
     fn event(k: Key) -> KeyEvent {

@@ -20,21 +20,40 @@ pub mod action;
 pub mod app;
 pub mod backend;
 pub mod effect;
+pub mod engine_restore;
+pub mod incidents;
+pub mod incidents_update;
 pub mod keymap;
+pub mod restore;
+pub mod restore_keys;
 pub mod runtime;
 pub mod screens;
+pub mod steps;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod wizard_update;
 
 #[cfg(test)]
+mod engine_restore_tests;
+#[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod incidents_tests;
+#[cfg(test)]
+mod restore_fixtures;
+#[cfg(test)]
+mod restore_runtime_tests;
+#[cfg(test)]
+mod restore_snapshots;
 #[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod update_tests;
+#[cfg(test)]
+mod wizard_tests;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -57,6 +76,10 @@ pub struct Options {
     pub no_color: bool,
     /// `--ascii`: no box drawing or other non-ASCII glyphs.
     pub ascii: bool,
+    /// The configuration (profiles for a restore).
+    pub config: crate::engine::config::Config,
+    /// The state folder, the lock and staging.
+    pub locations: crate::engine::state::Locations,
 }
 
 /// Why the console cannot start here, if it cannot: it needs a terminal on both sides.
@@ -82,7 +105,17 @@ pub fn run(opts: Options) -> u8 {
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let ui = Ui::new(opts.no_color, opts.ascii);
-    let backend = Arc::new(Engine { index: opts.index });
+    let restore_off: Option<String> = opts
+        .locations
+        .state
+        .is_none()
+        .then(|| "no state folder: a restore needs one (set LIFEBOAT_STATE)".to_string());
+    let backend = Arc::new(Engine {
+        index: opts.index,
+        config: opts.config,
+        locations: opts.locations,
+        session: std::sync::Mutex::new(None),
+    });
     let (sig_tx, sig_rx) = tokio::sync::mpsc::unbounded_channel();
     let signals = watch_signals(sig_tx);
     let mut console = match terminal::Console::enter() {
@@ -97,6 +130,7 @@ pub fn run(opts: Options) -> u8 {
         size,
         backend.index.is_some(),
     );
+    app.restore_off = restore_off;
     let result = rt.block_on(async {
         let events = crossterm::event::EventStream::new();
         runtime::run(

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +23,7 @@ use crate::tui::action::{Action, JobId, ListError};
 use crate::tui::app::App;
 use crate::tui::backend::{Backend, failed_verdict};
 use crate::tui::effect::Effect;
+use crate::tui::restore::{Outcome, Refusal};
 use crate::tui::screens;
 use crate::tui::theme::Ui;
 
@@ -45,6 +45,9 @@ struct Running {
     view: HubView,
     cancel: Cancel,
     handle: JoinHandle<()>,
+    /// A restore, settle or restart: on the way out it is waited for to its end (it stops at a
+    /// safe point, never half-way), however long that takes.
+    protected: bool,
 }
 
 /// Runs the console until `Effect::Quit`. `events` is the terminal's input, `external` the
@@ -79,7 +82,7 @@ where
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
     let mut quit = false;
-    for e in app.init() {
+    for e in app.start() {
         quit |= exec.run(e);
     }
     while !quit {
@@ -129,21 +132,17 @@ where
             actions.push(a);
         }
         for a in actions {
-            let a = match a {
-                // A job's own events come before its end, in order.
-                Action::VerifyFinished { job, verdict } => {
-                    let mut before = Vec::new();
-                    exec.drain(job, &mut before);
-                    exec.jobs.remove(&job);
-                    for b in before {
-                        for e in app.update(b) {
-                            quit |= exec.run(e);
-                        }
+            // A job's own events come before its end, in order.
+            if let Some(job) = a.ends_job() {
+                let mut before = Vec::new();
+                exec.drain(job, &mut before);
+                exec.jobs.remove(&job);
+                for b in before {
+                    for e in app.update(b) {
+                        quit |= exec.run(e);
                     }
-                    Action::VerifyFinished { job, verdict }
                 }
-                a => a,
-            };
+            }
             dirty = true;
             for e in app.update(a) {
                 quit |= exec.run(e);
@@ -192,18 +191,82 @@ impl<B: Backend> Executor<B> {
                 }));
             }
             Effect::StartVerify { job, archive } => {
-                let (hub, view) = Hub::new();
-                let cancel = Cancel::new();
-                let handle = self.spawn_verify(job, archive, hub, cancel.clone());
-                self.jobs.insert(
+                let path = archive.clone();
+                self.spawn_job(
                     job,
-                    Running {
-                        view,
-                        cancel,
-                        handle,
+                    false,
+                    move |b, hub, cancel| Action::VerifyFinished {
+                        job,
+                        verdict: Box::new(b.verify(&path, hub, cancel)),
+                    },
+                    move |why| Action::VerifyFinished {
+                        job,
+                        verdict: Box::new(failed_verdict(&archive, why)),
                     },
                 );
             }
+            Effect::LoadIncidents => {
+                self.blocking(|b| Action::IncidentsLoaded(Box::new(b.incidents())));
+            }
+            Effect::RestoreTarget { archive, spec } => {
+                self.blocking(move |b| Action::RestoreTargetLoaded {
+                    result: b.restore_target(&archive, spec.as_deref()).map(Box::new),
+                    archive,
+                });
+            }
+            Effect::RestorePrepare { job, request } => self.spawn_job(
+                job,
+                true,
+                move |b, hub, cancel| Action::RestorePrepared {
+                    job,
+                    result: b.restore_prepare(&request, hub, cancel).map(Box::new),
+                },
+                move |why| Action::RestorePrepared {
+                    job,
+                    result: Err(Refusal::Failed(why)),
+                },
+            ),
+            Effect::RestoreRun { job, request } => self.spawn_job(
+                job,
+                true,
+                move |b, hub, cancel| Action::RestoreFinished {
+                    job,
+                    outcome: Box::new(b.restore_run(&request, hub, cancel)),
+                },
+                // Where it stopped is in its journal: settling it finds out.
+                move |why| Action::RestoreFinished {
+                    job,
+                    outcome: Box::new(Outcome::stopped(why)),
+                },
+            ),
+            Effect::RestoreClose => {
+                let b = self.backend.clone();
+                drop(tokio::task::spawn_blocking(move || b.restore_close()));
+            }
+            Effect::Settle { job, id, forward } => self.spawn_job(
+                job,
+                true,
+                move |b, hub, _| Action::SettleFinished {
+                    job,
+                    result: b.settle(&id, forward, hub),
+                },
+                move |why| Action::SettleFinished {
+                    job,
+                    result: Err(why),
+                },
+            ),
+            Effect::RestartStopped { job } => self.spawn_job(
+                job,
+                true,
+                move |b, hub, _| Action::RestartFinished {
+                    job,
+                    result: b.restart_stopped(hub),
+                },
+                move |why| Action::RestartFinished {
+                    job,
+                    result: Err(why),
+                },
+            ),
             Effect::CancelJob { job } => {
                 if let Some(j) = self.jobs.get(&job) {
                     j.cancel.cancel();
@@ -214,24 +277,44 @@ impl<B: Backend> Executor<B> {
         false
     }
 
-    fn spawn_verify(
-        &self,
-        job: JobId,
-        archive: PathBuf,
-        hub: Hub,
-        cancel: Cancel,
-    ) -> JoinHandle<()> {
+    /// Runs `work` as job `job` on a blocking thread with its own hub and cancel token; its
+    /// answer comes back as an action. A thread that panics answers with a failure instead.
+    fn spawn_job<F, P>(&mut self, job: JobId, protected: bool, work: F, panicked: P)
+    where
+        F: FnOnce(&B, &Hub, &Cancel) -> Action + Send + 'static,
+        P: FnOnce(String) -> Action + Send + 'static,
+    {
+        let (hub, view) = Hub::new();
+        let cancel = Cancel::new();
+        let (b, tx, token) = (self.backend.clone(), self.tx.clone(), cancel.clone());
+        let handle = tokio::spawn(async move {
+            let answer = tokio::task::spawn_blocking(move || work(&b, &hub, &token)).await;
+            let action =
+                answer.unwrap_or_else(|e| panicked(format!("the job stopped unexpectedly: {e}")));
+            let _ = tx.send(action);
+        });
+        self.jobs.insert(
+            job,
+            Running {
+                view,
+                cancel,
+                handle,
+                protected,
+            },
+        );
+    }
+
+    /// A quick read on a blocking thread, answered by an action (no job, no cancel).
+    fn blocking<F>(&self, work: F)
+    where
+        F: FnOnce(&B) -> Action + Send + 'static,
+    {
         let (b, tx) = (self.backend.clone(), self.tx.clone());
         tokio::spawn(async move {
-            let path = archive.clone();
-            let verdict = tokio::task::spawn_blocking(move || b.verify(&path, &hub, &cancel))
-                .await
-                .unwrap_or_else(|e| failed_verdict(&archive, format!("the verify failed: {e}")));
-            let _ = tx.send(Action::VerifyFinished {
-                job,
-                verdict: Box::new(verdict),
-            });
-        })
+            if let Ok(a) = tokio::task::spawn_blocking(move || work(&b)).await {
+                let _ = tx.send(a);
+            }
+        });
     }
 
     /// What job `job` reported since the last look: lifecycle events, then byte counts.
@@ -255,12 +338,20 @@ impl<B: Backend> Executor<B> {
         }
     }
 
-    /// Cancels whatever still runs and gives it a moment to stop cleanly.
+    /// Cancels whatever still runs and gives it a moment to stop cleanly; a restore, settle or
+    /// restart is waited for until it reaches its safe point. Then the wizard's lock and
+    /// staged copy go.
     async fn shutdown(&mut self) {
         self.session.cancel();
         for (_, j) in self.jobs.drain() {
             j.cancel.cancel();
-            let _ = tokio::time::timeout(Duration::from_secs(5), j.handle).await;
+            if j.protected {
+                let _ = j.handle.await;
+            } else {
+                let _ = tokio::time::timeout(Duration::from_secs(5), j.handle).await;
+            }
         }
+        let b = self.backend.clone();
+        let _ = tokio::task::spawn_blocking(move || b.restore_close()).await;
     }
 }

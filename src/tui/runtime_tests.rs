@@ -132,20 +132,27 @@ impl Surface for Recorder {
     }
 }
 
-struct Harness {
-    keys: UnboundedSender<io::Result<TermEvent>>,
-    signals: UnboundedSender<Action>,
+pub(super) struct Harness {
+    pub(super) keys: UnboundedSender<io::Result<TermEvent>>,
+    pub(super) signals: UnboundedSender<Action>,
     frames: Arc<Mutex<Vec<String>>>,
 }
 
 impl Harness {
-    fn key(&self, code: KeyCode) {
+    /// Types `text`, one key a character.
+    pub(super) fn typed(&self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    pub(super) fn key(&self, code: KeyCode) {
         let _ = self
             .keys
             .send(Ok(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))));
     }
 
-    fn ctrl_c(&self) {
+    pub(super) fn ctrl_c(&self) {
         let _ = self.keys.send(Ok(TermEvent::Key(KeyEvent::new(
             KeyCode::Char('c'),
             KeyModifiers::CONTROL,
@@ -153,7 +160,7 @@ impl Harness {
     }
 
     /// Waits (up to 10 s) for a frame showing `text`.
-    async fn shows(&self, text: &str) {
+    pub(super) async fn shows(&self, text: &str) {
         for _ in 0..1000 {
             if self
                 .frames
@@ -186,8 +193,12 @@ fn input(
 }
 
 /// Runs the console over `fake` while `drive` plays the operator; returns the final state.
-async fn session<F>(fake: Arc<Fake>, drive: impl FnOnce(Harness) -> F) -> (App, Vec<String>)
+pub(super) async fn session<B, F>(
+    fake: Arc<B>,
+    drive: impl FnOnce(Harness) -> F,
+) -> (App, Vec<String>)
 where
+    B: Backend,
     F: std::future::Future<Output = ()>,
 {
     let (key_tx, key_rx) = unbounded_channel();

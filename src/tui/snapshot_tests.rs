@@ -18,7 +18,7 @@ use crate::tui::theme::Ui;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
-fn draw(app: &App, ui: &Ui) -> Terminal<TestBackend> {
+pub(super) fn draw(app: &App, ui: &Ui) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     t.draw(|f| screens::draw(f, app, ui)).unwrap();
     t
@@ -34,7 +34,7 @@ fn snap(name: &str, make: impl Fn((u16, u16)) -> App) {
     }
 }
 
-fn screen_text(t: &Terminal<TestBackend>) -> String {
+pub(super) fn screen_text(t: &Terminal<TestBackend>) -> String {
     t.backend()
         .buffer()
         .content()

@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::catalog::{ArchiveInfo, ListState};
-use crate::engine::progress::Event;
 use crate::engine::verify::{Verdict, VerifyState};
 use crate::tui::action::{Action, JobId, ListError};
-use crate::tui::app::{App, Entry, FolderStatus, Job, JobStatus, Leaving, Screen, StepView};
+use crate::tui::app::{App, Entry, FolderStatus, Job, JobStatus, Leaving, Screen};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command, Context};
 
@@ -25,6 +24,13 @@ impl App {
                 dir: f.path.clone(),
             })
             .collect()
+    }
+
+    /// What to do when the console opens: list every folder, read the recovery state.
+    pub fn start(&self) -> Vec<Effect> {
+        let mut effects = self.init();
+        effects.push(Effect::LoadIncidents);
+        effects
     }
 
     /// Applies one action; returns what the runtime must do about it.
@@ -56,23 +62,45 @@ impl App {
                 Vec::new()
             }
             Action::JobEvents { job, events } => {
-                if let Some(j) = self.jobs.get_mut(&job) {
-                    events.into_iter().for_each(|e| apply_event(j, e));
+                if let Some(log) = self.log_of(job) {
+                    events.into_iter().for_each(|e| log.apply(e));
                 }
                 Vec::new()
             }
             Action::JobProgress { job, steps } => {
-                if let Some(j) = self.jobs.get_mut(&job) {
-                    for (step, done, total) in steps {
-                        if let Some(s) = j.steps.iter_mut().find(|s| s.step == step) {
-                            s.done = done;
-                            s.total = total.or(s.total);
-                        }
-                    }
+                if let Some(log) = self.log_of(job) {
+                    log.progress(steps);
                 }
                 Vec::new()
             }
             Action::VerifyFinished { job, verdict } => self.on_verified(job, verdict),
+            Action::IncidentsLoaded(inc) => {
+                self.on_incidents(*inc);
+                Vec::new()
+            }
+            Action::RestoreTargetLoaded { archive, result } => {
+                self.on_target(&archive, result);
+                Vec::new()
+            }
+            Action::RestorePrepared { job, result } => {
+                self.on_prepared(job, result);
+                self.quit_if_done()
+            }
+            Action::RestoreFinished { job, outcome } => {
+                let mut effects = self.on_restored(job, *outcome);
+                effects.extend(self.quit_if_done());
+                effects
+            }
+            Action::SettleFinished { job, result } => {
+                let mut effects = self.on_settled(job, result);
+                effects.extend(self.quit_if_done());
+                effects
+            }
+            Action::RestartFinished { job, result } => {
+                let mut effects = self.on_restarted(job, result);
+                effects.extend(self.quit_if_done());
+                effects
+            }
             Action::Signal(sig) => self.leave(Leaving::Signal(sig)),
             Action::InputClosed => self.leave(Leaving::Hangup),
         }
@@ -88,14 +116,22 @@ impl App {
                 self.help = false;
                 Vec::new()
             }
-            None if ctx == Context::FilterEdit => {
+            None if matches!(
+                ctx,
+                Context::FilterEdit | Context::RestoreWaive | Context::RestoreConfirm
+            ) =>
+            {
                 if let KeyCode::Char(c) = key.code
                     && !key
                         .modifiers
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
                 {
-                    self.browser.filter.text.push(c);
-                    self.filter_changed();
+                    if ctx == Context::FilterEdit {
+                        self.browser.filter.text.push(c);
+                        self.filter_changed();
+                    } else {
+                        self.restore_typed(c);
+                    }
                 }
                 Vec::new()
             }
@@ -125,12 +161,12 @@ impl App {
             (Context::Browser, c) => self.browser_command(c),
             (Context::FilterEdit, c) => {
                 match c {
-                    Command::FilterDone => self.browser.filter.editing = false,
-                    Command::FilterAbort => {
+                    Command::Submit => self.browser.filter.editing = false,
+                    Command::Abort => {
                         self.browser.filter.editing = false;
                         self.browser.filter.text.clear();
                     }
-                    Command::FilterBackspace => {
+                    Command::Erase => {
                         self.browser.filter.text.pop();
                     }
                     _ => {}
@@ -139,6 +175,28 @@ impl App {
                 Vec::new()
             }
             (Context::Manifest, c) => self.manifest_command(c),
+            (
+                ctx @ (Context::RestoreSelect
+                | Context::RestoreWorking
+                | Context::RestoreChecklist
+                | Context::RestoreWaive
+                | Context::RestorePlan
+                | Context::RestoreConfirm
+                | Context::RestoreRunning
+                | Context::RestoreDone
+                | Context::RestoreEnded
+                | Context::RestoreFailed),
+                c,
+            ) => self.restore_command(ctx, c),
+            (
+                ctx @ (Context::Interrupted
+                | Context::Ask
+                | Context::Busy
+                | Context::SettleDone
+                | Context::Stopped
+                | Context::Lock),
+                c,
+            ) => self.incident_command(ctx, c),
             (Context::VerifyRunning, Command::CancelJob) => self.cancel_shown_job(),
             (Context::VerifyDone, Command::Back) => {
                 self.screens.pop();
@@ -184,6 +242,10 @@ impl App {
                     }
                 };
             }
+            Command::Restore => return self.open_restore(),
+            c @ (Command::ShowInterrupted | Command::ShowStopped | Command::ShowLock) => {
+                return self.show_incident(c);
+            }
             Command::Filter => self.browser.filter.editing = true,
             Command::CycleComponent => {
                 let all = self.components();
@@ -215,7 +277,7 @@ impl App {
                 for f in &mut self.folders {
                     f.status = FolderStatus::Loading;
                 }
-                return self.init();
+                return self.start();
             }
             _ => {}
         }
@@ -274,9 +336,7 @@ impl App {
                 started: self.now,
                 finished: None,
                 status: JobStatus::Running,
-                steps: Vec::new(),
-                warnings: Vec::new(),
-                notes: Vec::new(),
+                log: Default::default(),
             },
         );
         self.screens.push(Screen::Verify { job: id });
@@ -299,7 +359,7 @@ impl App {
 
     /// `q` or Ctrl-C: leave at once when nothing runs, else ask first.
     fn request_quit(&mut self) -> Vec<Effect> {
-        if self.running_job().is_some() {
+        if self.busy() {
             self.confirm_quit = true;
             self.help = false;
             return Vec::new();
@@ -320,10 +380,45 @@ impl App {
                 effects.push(Effect::CancelJob { job: j.id });
             }
         }
-        if self.running_job().is_none() {
-            effects.push(Effect::Quit);
+        // A restore stops at its next safe point (before a swap, or once the component being
+        // swapped is done and rolled back); settles and restarts run to their end.
+        if let Some(w) = self
+            .wizard
+            .as_mut()
+            .filter(|w| w.running() && !w.cancelling)
+            && let Some(job) = w.job
+        {
+            w.cancelling = true;
+            effects.push(Effect::CancelJob { job });
         }
+        effects.extend(self.quit_if_done());
         effects
+    }
+
+    /// `Effect::Quit` once leaving was decided and nothing runs any more.
+    fn quit_if_done(&self) -> Vec<Effect> {
+        if self.leaving.is_some() && !self.busy() {
+            vec![Effect::Quit]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Where job `job`'s reports go.
+    fn log_of(&mut self, job: JobId) -> Option<&mut crate::tui::steps::StepLog> {
+        if let Some(j) = self.jobs.get_mut(&job) {
+            return Some(&mut j.log);
+        }
+        if let Some(w) = self.wizard.as_mut().filter(|w| w.job == Some(job)) {
+            return Some(&mut w.log);
+        }
+        if let Some(s) = self.settle.as_mut().filter(|s| s.job == job) {
+            return Some(&mut s.log);
+        }
+        self.restart
+            .as_mut()
+            .filter(|r| r.job == job)
+            .map(|r| &mut r.log)
     }
 
     fn on_listed(
@@ -370,12 +465,10 @@ impl App {
         let Some(j) = self.jobs.get_mut(&job) else {
             return Vec::new();
         };
-        for s in j.steps.iter_mut().filter(|s| s.outcome.is_none()) {
-            s.outcome = Some(match verdict.state {
-                VerifyState::Cancelled => crate::engine::progress::StepOutcome::Cancelled,
-                _ => crate::engine::progress::StepOutcome::Failed,
-            });
-        }
+        j.log.close_open(match verdict.state {
+            VerifyState::Cancelled => crate::engine::progress::StepOutcome::Cancelled,
+            _ => crate::engine::progress::StepOutcome::Failed,
+        });
         j.finished = Some(now);
         let archive = j.archive.clone();
         // The badge follows the verdict at once (the engine recorded it in the index too,
@@ -402,10 +495,7 @@ impl App {
         if let Some(j) = self.jobs.get_mut(&job) {
             j.status = JobStatus::Done(verdict);
         }
-        if self.leaving.is_some() && self.running_job().is_none() {
-            return vec![Effect::Quit];
-        }
-        Vec::new()
+        self.quit_if_done()
     }
 
     fn selected_path(&self) -> Option<PathBuf> {
@@ -474,7 +564,8 @@ impl App {
         }
     }
 
-    /// What to print once the terminal is restored: one line per job of the session.
+    /// What to print once the terminal is restored: one line per job of the session (verifies,
+    /// then restores, settles and restarts).
     pub fn summary(&self) -> Vec<String> {
         self.jobs
             .values()
@@ -489,32 +580,9 @@ impl App {
                     _ => format!("verify {name}: did not finish"),
                 }
             })
+            .chain(self.history.iter().cloned())
             .map(|l| crate::engine::text::sanitize_max(&l, 1000))
             .collect()
-    }
-}
-
-/// Folds one lifecycle event into a job's view.
-fn apply_event(j: &mut Job, e: Event) {
-    match e {
-        Event::StepStarted { step, label, total } => j.steps.push(StepView {
-            step,
-            label,
-            done: 0,
-            total,
-            outcome: None,
-        }),
-        Event::StepFinished { step, outcome, .. } => {
-            if let Some(s) = j.steps.iter_mut().rev().find(|s| s.step == step) {
-                s.outcome = Some(outcome);
-                if outcome == crate::engine::progress::StepOutcome::Ok {
-                    s.done = s.total.unwrap_or(s.done);
-                }
-            }
-        }
-        Event::Warning { message } => j.warnings.push(message),
-        Event::Note { message } => j.notes.push(message),
-        Event::JobStarted { .. } | Event::JobFinished { .. } | Event::Progress { .. } => {}
     }
 }
 

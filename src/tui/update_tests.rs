@@ -268,12 +268,13 @@ fn r_reads_the_folders_again_and_the_selection_stays_on_its_archive() {
     app.update(key('j'));
     app.update(key('j'));
     let effects = app.update(key('r'));
-    assert_eq!(effects.len(), 2);
+    assert_eq!(effects.len(), 3);
     assert!(
-        effects
+        effects[..2]
             .iter()
             .all(|e| matches!(e, Effect::ListFolder { .. }))
     );
+    assert_eq!(effects[2], Effect::LoadIncidents, "the recovery state too");
     // The NAS folder comes back first and empty: the home archive stays selected.
     app.update(Action::FolderListed {
         folder: 1,
@@ -309,7 +310,7 @@ fn v_runs_a_verify_whose_progress_and_verdict_land_in_the_state() {
         job: 1,
         steps: vec![("read".into(), 450, Some(1000))],
     });
-    let s = &app.jobs[&1].steps[0];
+    let s = &app.jobs[&1].log.steps[0];
     assert_eq!((s.done, s.total, s.outcome), (450, Some(1000), None));
     app.update(Action::JobEvents {
         job: 1,
@@ -336,7 +337,7 @@ fn v_runs_a_verify_whose_progress_and_verdict_land_in_the_state() {
         "the badge turns verified"
     );
     assert_eq!(e.info.verified_at.as_deref(), Some(NOW));
-    assert_eq!(app.jobs[&1].steps[0].done, 1000);
+    assert_eq!(app.jobs[&1].log.steps[0].done, 1000);
     app.update(code(KeyCode::Esc));
     assert!(app.screens.is_empty());
     assert_eq!(

@@ -9,6 +9,7 @@ use crate::engine::docker::Docker;
 use crate::engine::error::Result;
 use crate::engine::journal;
 use crate::engine::lock::HostLock;
+use crate::engine::recover;
 use crate::engine::stopped::Ledger;
 
 #[derive(Default)]
@@ -71,35 +72,12 @@ fn recover(ctx: &Context) -> Result<Recovered> {
             .collect(),
         ..Default::default()
     };
-    // A restore that caught a component half-swapped keeps everything it held stopped:
-    // that component's containers must not start on mixed data, and its dependents would
-    // only meet a half-replaced service.
-    let frozen: Vec<&journal::Read> = pending
-        .iter()
-        .filter(|r| !r.mid_swap_containers().is_empty())
-        .collect();
     crate::cli::block_on(async {
         let docker = Docker::connect().await?;
-        for held in ledger.list()? {
-            if let Some(r) = frozen
-                .iter()
-                .find(|r| held.purpose.ends_with(&format!(" {}", r.begin.id)))
-            {
-                out.kept.push((
-                    held.container.clone(),
-                    format!(
-                        "restore {} was interrupted with it half-swapped; settle it with `lifeboat restore --rollback {}`",
-                        r.begin.id, r.begin.id
-                    ),
-                ));
-                continue;
-            }
-            match ledger.release(&docker, &held.container).await {
-                Ok(None) => out.started.push(held.container),
-                Ok(Some(note)) => out.problems.push(note),
-                Err(e) => out.problems.push(format!("{}: {e}", held.container)),
-            }
-        }
+        let r = recover::release_held(&docker, &ledger, &pending).await?;
+        out.started = r.started;
+        out.kept = r.kept;
+        out.problems = r.problems;
         Ok(out)
     })
 }

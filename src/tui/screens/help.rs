@@ -25,33 +25,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let mut lines: Vec<Line> = keys(below).collect();
     if below == Context::Browser {
         lines.push(Line::raw(""));
-        for (word, style, what) in [
-            (
-                "verified",
-                t.ok,
-                "a verify passed and nothing changed since",
-            ),
-            (
-                "not verified",
-                t.warn,
-                "committed, not verified since it changed",
-            ),
-            ("MISMATCH", t.bad, "the last verify failed: do not restore"),
-            (
-                "uncommitted",
-                t.bad,
-                "no sidecar: the backup never finished",
-            ),
-            ("orphan", t.bad, "a sidecar whose archive is missing"),
-        ] {
-            lines.push(Line::from(vec![
-                Span::styled(format!(" {word:<14}"), style),
-                Span::raw(what),
-            ]));
+        // Two states a line: the legend and every key fit one screen at 80x24.
+        let legend = [
+            ("verified", t.ok, "passed, not changed"),
+            ("not verified", t.warn, "committed, not checked"),
+            ("MISMATCH", t.bad, "last verify failed"),
+            ("uncommitted", t.bad, "no sidecar: unfinished"),
+            ("orphan", t.bad, "its archive is missing"),
+        ];
+        for pair in legend.chunks(2) {
+            let mut spans = Vec::new();
+            for (word, style, what) in pair {
+                spans.push(Span::styled(format!(" {word:<14}"), *style));
+                spans.push(Span::raw(format!("{what:<23}")));
+            }
+            lines.push(Line::from(spans));
         }
-        lines.push(Line::raw(
-            " [safety] pre-restore safety backup   [partial] write running or cut short",
-        ));
+        if let Some(l) = lines.last_mut() {
+            l.spans.push(Span::raw(" [safety] [partial] flags"));
+        }
     }
     // Closing keys are in the footer (and any key closes): the list stays one screen at 80x24.
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
@@ -60,7 +52,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         Context::Browser | Context::FilterEdit => " Help: browser ",
         Context::Manifest => " Help: manifest ",
         Context::VerifyRunning | Context::VerifyDone => " Help: verify ",
-        Context::Help | Context::ConfirmQuit => " Help ",
+        Context::RestoreSelect
+        | Context::RestoreWorking
+        | Context::RestoreChecklist
+        | Context::RestoreWaive
+        | Context::RestorePlan
+        | Context::RestoreConfirm
+        | Context::RestoreRunning
+        | Context::RestoreDone
+        | Context::RestoreEnded
+        | Context::RestoreFailed => " Help: restore ",
+        Context::Interrupted | Context::Busy | Context::SettleDone => " Help: interrupted restore ",
+        Context::Stopped => " Help: held containers ",
+        Context::Lock => " Help: lock ",
+        Context::Help | Context::ConfirmQuit | Context::Ask => " Help ",
     };
     frame.render_widget(Clear, rect);
     frame.render_widget(
@@ -73,15 +78,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
 
 pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let t = &ui.theme;
-    let what = app
-        .running_job()
-        .map(|j| crate::tui::update::file_name(&j.archive))
-        .unwrap_or_default();
-    let mut lines = vec![
-        Line::raw(format!(" A verify of {} is running.", ui.clean(&what))),
-        Line::raw(" Cancel it and quit? Nothing is recorded for a cancelled verify."),
-        Line::raw(""),
-    ];
+    // Wrapped here, not by the paragraph, so the box is as tall as its text and the keys
+    // line is never cut off.
+    let width = usize::from(area.width.min(76).saturating_sub(2));
+    let mut lines: Vec<Line> = quit_question(app, ui)
+        .iter()
+        .flat_map(|l| {
+            crate::tui::screens::wrapped(&ui.clean(l), width, ratatui::style::Style::new())
+        })
+        .collect();
+    lines.push(Line::raw(""));
     lines.push(Line::from(
         keymap::bindings(Context::ConfirmQuit)
             .iter()
@@ -93,7 +99,8 @@ pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             })
             .collect::<Vec<_>>(),
     ));
-    let rect = centered(area, 70, 6);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, 76, h);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -101,4 +108,38 @@ pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             .wrap(Wrap { trim: false }),
         rect,
     );
+}
+
+/// What quitting now means for what runs: a verify is cancelled; a restore goes on to its next
+/// safe point first; a settle or a restart runs to its end.
+fn quit_question(app: &App, ui: &Ui) -> Vec<String> {
+    if let Some(w) = app.wizard.as_ref().filter(|w| w.running()) {
+        if w.step == crate::tui::restore::Step::Checking {
+            return vec![
+                "The checklist is running (nothing has been changed).".into(),
+                "Cancel it and quit?".into(),
+            ];
+        }
+        return vec![
+            "A restore is running. Quit once it reaches a safe point?".into(),
+            format!(
+                "Before the first swap it aborts and starts again what it stopped; during a swap it finishes that component, then rolls back. Now: {}.",
+                w.cancel_line()
+            ),
+        ];
+    }
+    if app.settle_running() || app.restart_running() {
+        return vec![
+            "A rollback, resume or restart is running; it runs to its end.".into(),
+            "Quit once it has finished?".into(),
+        ];
+    }
+    let what = app
+        .running_job()
+        .map(|j| crate::tui::update::file_name(&j.archive))
+        .unwrap_or_default();
+    vec![
+        format!("A verify of {} is running.", ui.clean(&what)),
+        "Cancel it and quit? Nothing is recorded for a cancelled verify.".into(),
+    ]
 }

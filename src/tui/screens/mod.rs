@@ -15,9 +15,12 @@
 
 pub mod browser;
 pub mod help;
+pub mod incidents;
 pub mod manifest;
+pub mod restore_run;
 pub mod too_small;
 pub mod verify;
+pub mod wizard;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,6 +55,14 @@ pub fn draw(frame: &mut Frame, app: &App, ui: &Ui) {
             manifest::draw(frame, body, app, ui, archive, *scroll);
         }
         Some(Screen::Verify { job }) => verify::draw(frame, body, app, ui, *job),
+        Some(Screen::Restore) => wizard::draw(frame, body, app, ui),
+        Some(Screen::Interrupted { choice, asking }) => {
+            browser::draw(frame, body, app, ui);
+            incidents::draw_interrupted(frame, body, app, ui, *choice, *asking);
+        }
+        Some(Screen::Settle) => incidents::draw_settle(frame, body, app, ui),
+        Some(Screen::Stopped { asking }) => incidents::draw_stopped(frame, body, app, ui, *asking),
+        Some(Screen::Lock) => incidents::draw_lock(frame, body, app, ui),
     }
     frame.render_widget(status_line(app, ui), status);
     frame.render_widget(footer_line(app, ui, footer.width), footer);
@@ -63,7 +74,8 @@ pub fn draw(frame: &mut Frame, app: &App, ui: &Ui) {
     }
 }
 
-/// A message for the operator, else a job running behind the screen on top.
+/// A message for the operator, else a job running behind the screen on top, else what needs
+/// attention (an interrupted restore, containers held stopped).
 fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
     if let Some(m) = &app.message {
         return Paragraph::new(Span::styled(format!(" {}", ui.clean(m)), ui.theme.warn));
@@ -74,6 +86,7 @@ fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
     };
     if let Some(j) = app.running_job().filter(|j| Some(j.id) != shown) {
         let pct = j
+            .log
             .steps
             .last()
             .and_then(|s| s.total.filter(|t| *t > 0).map(|t| s.done * 100 / t))
@@ -91,6 +104,25 @@ fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
             ),
             ui.theme.warn,
         ));
+    }
+    let inc = &app.incidents;
+    let mut banner = Vec::new();
+    if let Some(r) = inc.to_settle() {
+        banner.push(format!(
+            "restore {} interrupted: I settles it",
+            ui.clean(&r.id)
+        ));
+    }
+    if !inc.stopped.is_empty() {
+        banner.push(format!(
+            "{} container{} held stopped: S",
+            inc.stopped.len(),
+            if inc.stopped.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if !banner.is_empty() && app.screens.is_empty() {
+        let text = ui.cut(&format!(" {}", banner.join("; ")), usize::from(app.size.0));
+        return Paragraph::new(Span::styled(text, ui.theme.bad));
     }
     Paragraph::new("")
 }
@@ -146,4 +178,21 @@ pub fn short_age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
 /// Bytes as "12.3 MiB".
 pub fn size(bytes: u64) -> String {
     humansize::format_size(bytes, humansize::BINARY)
+}
+
+/// `text` wrapped to `width`, each line indented by one space, in `style`.
+pub fn wrapped<'a>(text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<'a>> {
+    manifest::wrap(text, width.saturating_sub(2))
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), style))
+        .collect()
+}
+
+/// "12s", "3m 04s", "1h 02m".
+pub fn elapsed(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
+        s => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
 }

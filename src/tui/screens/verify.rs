@@ -11,7 +11,7 @@ use crate::engine::progress::StepOutcome;
 use crate::engine::verify::VerifyState;
 use crate::tui::action::JobId;
 use crate::tui::app::{App, Job, JobStatus};
-use crate::tui::screens::{block, size};
+use crate::tui::screens::{block, elapsed, size, wrapped};
 use crate::tui::theme::Ui;
 use crate::tui::update::file_name;
 
@@ -63,7 +63,7 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         ),
         Line::raw(""),
     ];
-    let Some(step) = j.steps.last() else {
+    let Some(step) = j.log.steps.last() else {
         out.push(Line::raw(" starting..."));
         return out;
     };
@@ -93,14 +93,6 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         Span::raw(format!("  {amounts}")),
     ]));
     out
-}
-
-/// `text` wrapped to `width`, each line indented by one space, in `style`.
-fn wrapped<'a>(text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<'a>> {
-    crate::tui::screens::manifest::wrap(text, width.saturating_sub(2))
-        .into_iter()
-        .map(|l| Line::styled(format!(" {l}"), style))
-        .collect()
 }
 
 /// The verdict, or what is happening until there is one.
@@ -195,14 +187,14 @@ fn result_lines<'a>(app: &App, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> 
 
 /// Warnings and notes the job sent while running.
 fn with_messages<'a>(mut out: Vec<Line<'a>>, ui: &Ui, j: &Job, width: usize) -> Vec<Line<'a>> {
-    for w in &j.warnings {
+    for w in &j.log.warnings {
         out.extend(wrapped(
             &format!("warning: {}", ui.clean(w)),
             width,
             ui.theme.warn,
         ));
     }
-    for n in &j.notes {
+    for n in &j.log.notes {
         out.extend(wrapped(
             &format!("note: {}", ui.clean(n)),
             width,
@@ -210,13 +202,4 @@ fn with_messages<'a>(mut out: Vec<Line<'a>>, ui: &Ui, j: &Job, width: usize) -> 
         ));
     }
     out
-}
-
-/// "12s", "3m 04s", "1h 02m".
-fn elapsed(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
-        s => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
-    }
 }
