@@ -182,11 +182,12 @@ pub(super) fn restore_archive(
         keep_partial: args.keep_partial,
         undoes: extra.undoes.clone(),
     };
-    let journal = session::begin(&state, &prepared, &profile.name, &origin)?;
     signals::protect(true);
     let session = Session::start(ctx.render_mode());
     let outcome = crate::cli::block_on(async {
+        // Docker first: a daemon that does not answer must not leave a journal to settle.
         let docker = Docker::connect().await?;
+        let journal = session::begin(&state, &prepared, &profile.name, &origin)?;
         let reporter = journal::Journalled {
             journal: &journal,
             inner: session.reporter(),
@@ -200,7 +201,13 @@ pub(super) fn restore_archive(
         };
         // What a killed lifeboat left stopped runs again first, its policy restored.
         let ledger = Ledger::new(&state);
-        session::release_leftovers(&docker, &ledger, &reporter).await?;
+        if let Err(e) = session::release_leftovers(&docker, &ledger, &reporter).await {
+            // Nothing of this restore ran: its journal ends here.
+            let _ = journal.append(journal::Record::End {
+                outcome: "failed".into(),
+            });
+            return Err(e);
+        }
         let opts = RunOptions {
             journal: &journal,
             keep_partial: req.keep_partial,
