@@ -156,11 +156,20 @@ fn c1_kill_9_at_each_backup_step_keeps_every_invariant() {
     let history = files_in(&env.out());
     let mut points = 0;
     for (what, kind, step) in EVENT_POINTS {
-        let mut w = Watched::start(&env, &[]);
-        w.until(what, |v| is_step(v, kind, step));
-        let status = w.kill9();
-        assert_eq!(status.code(), None, "{what}: the run ended before the kill");
-        assert_after_kill(&env, stack, &history, what);
+        // The kill follows the event by the time a pipe read takes: a short last step can
+        // finish first on a loaded machine. A run that completes is sound too (checked), and
+        // the point is tried again until a kill lands inside it.
+        let mut killed = false;
+        for _ in 0..5 {
+            let mut w = Watched::start(&env, &[]);
+            w.until(what, |v| is_step(v, kind, step));
+            killed = w.kill9().code().is_none();
+            assert_after_kill(&env, stack, &history, what);
+            if killed {
+                break;
+            }
+        }
+        assert!(killed, "{what}: five runs all ended before the kill");
         points += 1;
     }
     // Each commit rename (archive, manifest copy, sidecar: the commit point) and each fsync
