@@ -17,6 +17,7 @@ pub mod run;
 pub mod safety;
 pub mod session;
 pub mod settle;
+mod units;
 pub mod volume;
 
 use std::path::PathBuf;

@@ -108,7 +108,7 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
     }
     match c.kind {
         Kind::Postgres => postgres_items(ctx, p, c, &info, fp, &mut items).await,
-        Kind::Redis if super::run::raw_copy(p, c) => {
+        Kind::Redis if super::units::raw_copy(p, c) => {
             folder_items(ctx, p, c, &info, fp, &mut items).await
         }
         Kind::Redis => redis_items(ctx, p, c, &info, fp, &mut items).await,
