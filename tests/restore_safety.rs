@@ -522,9 +522,16 @@ fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
     // Its exit status is no use: with the last session gone the server exits before it
     // answers ("no server running").
     let _ = run(std::process::Command::new("tmux").args(["kill-session", "-t", &session]));
-    wait_for("lifeboat to end", || {
-        !std::path::Path::new(&format!("/proc/{pid}")).exists()
-    });
+    // It finishes the component in flight (or, under nohup, the whole restore with its safety
+    // copies and Chroma's restart): on a loaded 2-core machine that can take minutes.
+    let started = std::time::Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(600),
+            "lifeboat did not end within 10 minutes of its terminal closing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
     let (_, lines) = journals(env).pop().unwrap();
     lines
 }
