@@ -273,15 +273,6 @@ impl Read {
             .collect()
     }
 
-    /// The components the restore committed (its undo set).
-    pub fn committed(&self) -> Vec<String> {
-        self.units
-            .iter()
-            .filter(|u| u.3 == UnitState::Committed)
-            .map(|u| u.0.clone())
-            .collect()
-    }
-
     /// One line for "restore X was interrupted ..." messages.
     pub fn describe(&self) -> String {
         let mid: Vec<_> = self

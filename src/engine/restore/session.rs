@@ -29,15 +29,15 @@ pub fn arm(lock: &Path, state: &Path, staging: &Path, who: &str) -> Result<HostL
     Ok(held)
 }
 
-/// Removes what killed restores left in staging (their journals are settled by now).
+/// Removes the staging folders killed restores left (their journals are settled by now; their
+/// safety spools, `backup-safety-<id>`, go with the other spools in `clean_leftovers`).
 fn clean_staging(staging: &Path) {
     let Ok(rd) = std::fs::read_dir(staging) else {
         return;
     };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if (name.starts_with("restore-") || name.starts_with("backup-safety-")) && e.path().is_dir()
-        {
+        if name.starts_with("restore-") && e.path().is_dir() {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
