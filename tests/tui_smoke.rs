@@ -8,94 +8,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
+use common::tmux::Pane;
 use common::*;
-
-/// A tmux server of this test's own, with one pane running `script` (sh) at `w` x `h`.
-struct Pane {
-    socket: String,
-}
-
-impl Pane {
-    fn start(name: &str, env: &Env, script: &str, w: u16, h: u16) -> Pane {
-        let socket = format!("lifeboat-test-{}-{name}", std::process::id());
-        let pane = Pane { socket };
-        let status = pane
-            .tmux()
-            .envs(env.vars())
-            .args(["new-session", "-d", "-s", "t", "-x"])
-            .arg(w.to_string())
-            .arg("-y")
-            .arg(h.to_string())
-            .arg(format!("{script}; echo EXIT=$?; sleep 60"))
-            .status()
-            .expect("tmux runs (scripts/setup installs it)");
-        assert!(status.success(), "tmux new-session");
-        pane
-    }
-
-    fn tmux(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]);
-        c
-    }
-
-    /// The pane's text; with `escapes`, its colours and attributes too.
-    fn text(&self, escapes: bool) -> String {
-        let mut c = self.tmux();
-        c.args(["capture-pane", "-p", "-t", "t"]);
-        if escapes {
-            c.arg("-e");
-        }
-        String::from_utf8_lossy(&c.output().expect("capture-pane").stdout).into_owned()
-    }
-
-    /// Waits up to 20 s for `what` on the screen.
-    fn wait(&self, what: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let t = self.text(false);
-            if t.contains(what) {
-                return t;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "the screen never showed {what:?}:\n{t}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = self
-            .tmux()
-            .args(["send-keys", "-t", "t"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn resize(&self, w: u16, h: u16) {
-        let status = self
-            .tmux()
-            .args(["resize-window", "-t", "t", "-x"])
-            .arg(w.to_string())
-            .arg("-y")
-            .arg(h.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        // Only this test's own server, by its socket name.
-        let _ = self.tmux().arg("kill-server").status();
-    }
-}
 
 /// A backup folder with one archive, and a state folder, config and lock of the test's own.
 struct Env {
@@ -164,7 +79,7 @@ fn archive_name(dir: &Path) -> String {
 fn the_console_lists_verifies_and_gives_the_terminal_back() {
     let env = Env::new();
     let name = archive_name(&env.path("backups"));
-    let pane = Pane::start("verify", &env, &env.console(""), 80, 24);
+    let pane = Pane::start("verify", &env.vars(), &env.console(""), 80, 24);
     pane.wait("Backups 1 of 1");
     pane.wait("not verified");
     pane.keys(&["v"]);
@@ -187,7 +102,7 @@ fn the_console_lists_verifies_and_gives_the_terminal_back() {
 #[test]
 fn a_small_window_says_so_and_the_console_returns_on_resize() {
     let env = Env::new();
-    let pane = Pane::start("small", &env, &env.console(""), 50, 12);
+    let pane = Pane::start("small", &env.vars(), &env.console(""), 50, 12);
     pane.wait("terminal too small: need 60x16, have 50x12");
     pane.resize(80, 24);
     pane.wait("Backups 1 of 1");
@@ -201,7 +116,7 @@ fn no_color_and_ascii_draw_plain() {
     let env = Env::new();
     let pane = Pane::start(
         "plain",
-        &env,
+        &env.vars(),
         &format!("NO_COLOR=1 {}", env.console("--ascii")),
         80,
         24,
@@ -249,7 +164,7 @@ fn sigterm_ends_the_console_with_143_and_the_terminal_restored() {
         pid.display(),
         env.console("")
     );
-    let pane = Pane::start("term", &env, &script, 80, 24);
+    let pane = Pane::start("term", &env.vars(), &script, 80, 24);
     pane.wait("Backups 1 of 1");
     let pid = std::fs::read_to_string(&pid).unwrap();
     let status = Command::new("kill")

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod restore;
 pub mod safety;
 pub mod testbed;
+pub mod tmux;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,206 @@
+//! The console's restore wizard end to end, as an on-call engineer drives it: the real binary
+//! in a real terminal (a tmux pane) on the reference stack (project `lbt-console`). Open
+//! lifeboat, pick the newest backup, verify it, tick only postgres, pass the checklist run for
+//! real, type the stack name, watch the progress, read the validation; then real clients prove
+//! PostgreSQL equals the backup while Redis kept the keys written after it. The same flow at
+//! 80x24 under NO_COLOR. Needs Docker and tmux; fails loudly without them.
+
+mod common;
+
+use std::time::Duration;
+
+use common::backup::Env;
+use common::restore::{pg_dump, psql, redis};
+use common::testbed::{Stack, shared_stack};
+use common::tmux::Pane;
+use common::*;
+
+const PROJECT: &str = "lbt-console";
+
+fn stack() -> &'static Stack {
+    shared_stack(PROJECT)
+}
+
+/// One test at a time drives the shared stack.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The environment the console runs in (the test's own state folder and lock) and the shell
+/// line starting it on the test's config, whose output folder is the browser's folder.
+fn console(env: &Env, prefix: &str) -> (Vec<(&'static str, std::path::PathBuf)>, String) {
+    let vars = vec![
+        ("LIFEBOAT_STATE", env.dir.path().join("state")),
+        ("LIFEBOAT_LOCK", env.dir.path().join("lock")),
+    ];
+    let line = format!(
+        "{prefix} {} --config {}",
+        env!("CARGO_BIN_EXE_lifeboat"),
+        env.dir.path().join("config.toml").display()
+    );
+    (vars, line)
+}
+
+/// The selected row of the component list (`▶ [x] name ...`).
+fn selected_row(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.contains("▶ ["))
+        .map(|l| l.to_string())
+}
+
+fn row_name(row: &str) -> String {
+    let after = row.split("] ").nth(1).unwrap_or_default();
+    after.split_whitespace().next().unwrap_or_default().into()
+}
+
+/// Walks the component list from the top and leaves exactly `keep` ticked.
+fn tick_only(pane: &Pane, keep: &str) {
+    let mut seen = Vec::new();
+    loop {
+        let screen = pane.text(false);
+        let row = selected_row(&screen).unwrap_or_else(|| panic!("no selected row:\n{screen}"));
+        let name = row_name(&row);
+        if seen.contains(&name) {
+            break; // `j` on the last row leaves the selection where it was
+        }
+        let ticked = row.contains("[x]");
+        if !row.contains("[-]") && ticked != (name == keep) {
+            pane.keys(&["Space"]);
+            let want = if ticked { "[ ]" } else { "[x]" };
+            pane.wait_for(&format!("{name} toggled"), Duration::from_secs(10), |s| {
+                selected_row(s).is_some_and(|r| r.contains(want))
+            });
+        }
+        seen.push(name.clone());
+        pane.keys(&["j"]);
+        // The selection moves within a frame; at the end it stays, which ends the walk.
+        let _ = wait_briefly(pane, |s| {
+            selected_row(s).is_some_and(|r| row_name(&r) != name)
+        });
+    }
+    assert!(seen.iter().any(|n| n == keep), "{keep} not in {seen:?}");
+}
+
+fn wait_briefly(pane: &Pane, ready: impl Fn(&str) -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(2) {
+        if ready(&pane.text(false)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Writes a screen to `$LIFEBOAT_SCREENS/<name>.txt` when set (the README's captures).
+fn capture(name: &str, screen: &str) {
+    if let Ok(dir) = std::env::var("LIFEBOAT_SCREENS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.txt"), screen).unwrap();
+    }
+}
+
+/// The whole flow; `prefix` goes before the command (for `NO_COLOR=1`).
+fn restore_only_postgres(tag: &str, prefix: &str, w: u16, h: u16) {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        code(&env.backup(&[
+            "--only", "postgres", "--only", "redis", "--only", "chromadb"
+        ])),
+        0
+    );
+    let backed_up = pg_dump(stack);
+    // After the backup: a PostgreSQL change the restore must discard, a Redis key it must keep.
+    psql(
+        stack,
+        "tars_home",
+        &format!("CREATE TABLE lb_after_{tag} (n int); INSERT INTO lb_after_{tag} VALUES (1)"),
+    );
+    let key = format!("lb:after-the-backup:{tag}");
+    redis(stack, &["SET", &key, "kept"]);
+
+    let (vars, line) = console(&env, prefix);
+    let pane = Pane::start(tag, &vars, &line, w, h);
+    let screen = pane.wait("Backups 1 of 1");
+    capture(&format!("{tag}-browser"), &screen);
+    assert!(screen.contains("not verified"), "{screen}");
+    pane.keys(&["v"]);
+    pane.wait_up_to("VERIFIED", Duration::from_secs(120));
+    pane.keys(&["Escape"]);
+    pane.wait("▶ verified");
+
+    pane.keys(&["R"]);
+    pane.wait("Components to restore");
+    tick_only(&pane, "postgres");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the checklist's verdict", Duration::from_secs(300), |s| {
+        s.contains("nothing blocks") || s.contains("BLOCKED by")
+    });
+    capture(&format!("{tag}-checklist"), &screen);
+    assert!(
+        screen.contains("nothing blocks: Enter shows the plan"),
+        "{screen}"
+    );
+    // Only PostgreSQL's items: Redis and Chroma are not being restored.
+    assert!(screen.contains("live:postgres"), "{screen}");
+    assert!(!screen.contains("live:redis"), "{screen}");
+
+    pane.keys(&["Enter"]);
+    let screen = pane.wait("› PLAN ›");
+    assert!(screen.contains("postgres (postgres"), "{screen}");
+    assert!(!screen.contains("redis (redis"), "{screen}");
+    pane.keys(&["Enter"]);
+    pane.wait("Type the stack name");
+    pane.type_text(&stack.project);
+    pane.wait(&format!("> {}", stack.project));
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_up_to("› RESTORE ›", Duration::from_secs(30));
+    capture(&format!("{tag}-restoring"), &screen);
+    assert!(screen.contains("postgres"), "{screen}");
+    let screen = pane.wait_for("the summary", Duration::from_secs(600), |s| {
+        s.contains("› SUMMARY")
+    });
+    capture(&format!("{tag}-summary"), &screen);
+    assert!(
+        screen.contains("RESTORED and checked: postgres"),
+        "{screen}"
+    );
+    assert!(screen.contains("found the same"), "{screen}");
+    assert!(screen.contains("lifeboat-safety-"), "{screen}");
+
+    pane.keys(&["Escape"]);
+    pane.wait("Backups 1 of 1");
+    pane.keys(&["q"]);
+    let after = pane.wait("EXIT=0");
+    assert!(
+        !after.contains("Backups 1 of 1"),
+        "the terminal is given back:\n{after}"
+    );
+
+    assert_eq!(
+        pg_dump(stack),
+        backed_up,
+        "PostgreSQL holds exactly the backup"
+    );
+    assert_eq!(
+        redis(stack, &["GET", &key]),
+        "kept",
+        "Redis was not touched"
+    );
+    let o = run(env.lifeboat().args(["--json", "list"]).arg(env.out()));
+    assert!(stdout(&o).contains("\"verified\""), "{}", stdout(&o));
+}
+
+#[test]
+fn the_wizard_restores_only_postgres_and_redis_keeps_its_newer_keys() {
+    restore_only_postgres("colour", "", 120, 40);
+}
+
+#[test]
+fn the_same_flow_at_80x24_without_colour() {
+    restore_only_postgres("mono", "NO_COLOR=1", 80, 24);
+}
