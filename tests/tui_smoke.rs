@@ -176,3 +176,76 @@ fn sigterm_ends_the_console_with_143_and_the_terminal_restored() {
     assert!(after.contains("lifeboat: stopped by SIGTERM"), "{after}");
     assert!(!after.contains("Backups 1 of 1"), "{after}");
 }
+
+/// A damaged archive: verify shows MISMATCH, and the wizard refuses it with the reason.
+#[test]
+fn a_corrupted_archive_is_badged_and_its_restore_refused() {
+    let env = Env::new();
+    let archive = committed_in(&env.path("backups"))[0].clone();
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&archive, bytes).unwrap();
+    let pane = Pane::start("corrupt", &env.vars(), &env.console(""), 80, 24);
+    pane.wait("Backups 1 of 1");
+    pane.keys(&["v"]);
+    pane.wait("MISMATCH");
+    pane.keys(&["Escape"]);
+    pane.wait("▶ MISMATCH");
+    pane.keys(&["R"]);
+    let screen = pane.wait("its last verify failed (MISMATCH)");
+    assert!(
+        !screen.contains("Components to restore"),
+        "no wizard opened:\n{screen}"
+    );
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+    assert_eq!(list_state(&env), "mismatch", "the index remembers it");
+}
+
+/// Run as another user (`setpriv`, uid nobody): a folder it may not read says so, a missing
+/// one named with --dir says NOT FOUND, and the readable one still lists its archive.
+#[test]
+fn a_missing_and_an_unreadable_folder_are_named_and_the_rest_still_lists() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let open = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    open(env.dir.path(), 0o755);
+    // The user's own state folder (and lock in it): nobody may write only there.
+    let state = env.path("state-nobody");
+    std::fs::create_dir_all(&state).unwrap();
+    open(&state, 0o777);
+    let locked = env.path("locked");
+    write_archive(&locked, "2026-01-04T14:00:00+00:00[UTC]");
+    open(&locked, 0o700);
+    for a in std::fs::read_dir(env.path("backups")).unwrap() {
+        open(&a.unwrap().path(), 0o644);
+    }
+    let vars = vec![
+        ("LIFEBOAT_CONFIG", env.path("config.toml")),
+        ("LIFEBOAT_STATE", state.clone()),
+        ("LIFEBOAT_LOCK", state.join("lock")),
+    ];
+    let script = format!(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups -- {} --dir {} --dir {}",
+        env.console(""),
+        env.path("missing").display(),
+        locked.display()
+    );
+    let pane = Pane::start("nobody", &vars, &script, 160, 30);
+    let screen = pane.wait("NOT FOUND");
+    let screen = if screen.contains("ERROR") {
+        screen
+    } else {
+        pane.wait("ERROR")
+    };
+    assert!(
+        screen.contains("(ERROR: list folder: Permission denied"),
+        "the unreadable folder says why:\n{screen}"
+    );
+    pane.wait("Backups 1 of 1");
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+}

@@ -113,7 +113,11 @@ fn header<'a>(app: &App, ui: &Ui, width: u16) -> Paragraph<'a> {
                 FolderStatus::Ready(n) => n.to_string(),
                 FolderStatus::Missing if f.explicit => "NOT FOUND".into(),
                 FolderStatus::Missing => "none yet".into(),
-                FolderStatus::Failed(e) => format!("ERROR: {e}"),
+                // The path is already on the line: the reason alone fits 80 columns better.
+                FolderStatus::Failed(e) => {
+                    let prefix = format!("{}: ", f.path.display());
+                    format!("ERROR: {}", e.strip_prefix(&prefix).unwrap_or(e))
+                }
             };
             format!("{} ({what})", f.path.display())
         })
