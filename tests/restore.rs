@@ -84,6 +84,11 @@ fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
             .unwrap();
     assert!(recorded > 0);
     psql(stack, "tars_home", "DROP TABLE audit_log CASCADE");
+    psql(
+        stack,
+        "tars_home",
+        "CREATE TABLE \"Made After\" (n int); INSERT INTO \"Made After\" VALUES (1), (2)",
+    );
     redis(stack, &["SET", "written-after-the-backup", "kept"]);
 
     let dry = restore(
@@ -100,6 +105,12 @@ fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
             "public.audit_log: live 0 rows (no such table), backup {}",
             group(recorded)
         )),
+        "{live}"
+    );
+    assert!(
+        live["detail"].as_str().unwrap().contains(
+            "public.\"Made After\": live 2 rows, not in the backup (the restore drops it)"
+        ),
         "{live}"
     );
     assert_eq!(item(&items, "checksums")["status"], "ok");

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::tmux::Pane;
+use common::tmux::{Pane, colours, sgr_params};
 use common::*;
 
 /// A backup folder with one archive, and a state folder, config and lock of the test's own.
@@ -124,13 +124,10 @@ fn no_color_and_ascii_draw_plain() {
     let screen = pane.wait("Backups 1 of 1");
     assert!(screen.is_ascii(), "{screen}");
     let styled = pane.text(true);
-    let colours = sgr_params(&styled)
-        .into_iter()
-        .filter(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107))
-        .collect::<Vec<_>>();
-    assert!(
-        colours.is_empty(),
-        "colours {colours:?} under NO_COLOR:\n{styled:?}"
+    assert_eq!(
+        colours(&styled),
+        Vec::<u32>::new(),
+        "colours under NO_COLOR:\n{styled:?}"
     );
     assert!(
         sgr_params(&styled).contains(&7),
@@ -138,21 +135,6 @@ fn no_color_and_ascii_draw_plain() {
     );
     pane.keys(&["q"]);
     pane.wait("EXIT=0");
-}
-
-/// Every parameter of every SGR sequence (`ESC [ ... m`) in `s` (39 and 49, "default
-/// colour", are what tmux writes for no colour at all).
-fn sgr_params(s: &str) -> Vec<u32> {
-    s.split("\x1b[")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('m').map(|(params, _)| params))
-        .filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == ';'))
-        .flat_map(|p| {
-            p.split(';')
-                .filter_map(|n| n.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
 }
 
 #[test]

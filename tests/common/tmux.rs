@@ -122,3 +122,26 @@ impl Drop for Pane {
         self.close();
     }
 }
+
+/// Every parameter of every SGR sequence (`ESC [ ... m`) in `s` (39 and 49, "default
+/// colour", are what tmux writes for no colour at all).
+pub fn sgr_params(s: &str) -> Vec<u32> {
+    s.split("\x1b[")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('m').map(|(params, _)| params))
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == ';'))
+        .flat_map(|p| {
+            p.split(';')
+                .filter_map(|n| n.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// The colour parameters (foreground, background) among the SGR sequences of `s`.
+pub fn colours(s: &str) -> Vec<u32> {
+    sgr_params(s)
+        .into_iter()
+        .filter(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+        .collect()
+}

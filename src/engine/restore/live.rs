@@ -44,8 +44,9 @@ pub fn ident(s: &str) -> String {
 }
 
 /// Rows per table of database `db`, for the tables the backup recorded; a table that does
-/// not exist is left out. Table names travel as literals, resolved by `regclass`: nothing from
-/// the archive is ever spliced into SQL as code.
+/// not exist is left out. With `live_too`, every other user table of the live database is
+/// counted as well (the checklist shows what a restore would drop). Table names travel as
+/// literals, resolved by `regclass`: nothing from the archive is ever spliced into SQL as code.
 pub async fn pg_rows(
     ctx: &Ctx<'_>,
     c: &Component,
@@ -53,15 +54,27 @@ pub async fn pg_rows(
     creds: &Credentials,
     db: &str,
     tables: &[String],
+    live_too: bool,
 ) -> Result<BTreeMap<String, u64>> {
-    if tables.is_empty() {
+    if tables.is_empty() && !live_too {
         return Ok(BTreeMap::new());
     }
     let list: Vec<String> = tables.iter().map(|t| literal(t)).collect();
+    // Named as pg_dump names them in its COPY lines (the fingerprint's keys); plain tables
+    // only (a partitioned parent's rows are its partitions'), none an extension owns.
+    let live = if live_too {
+        " UNION SELECT format('%I.%I', n.nspname, k.relname) FROM pg_catalog.pg_class k \
+         JOIN pg_catalog.pg_namespace n ON n.oid = k.relnamespace WHERE k.relkind = 'r' \
+         AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+         AND n.nspname NOT LIKE 'pg\\_%' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = k.oid AND d.deptype = 'e')"
+    } else {
+        ""
+    };
     let q = format!(
         "SELECT t, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %s', \
-         to_regclass(t)), false, true, '')))[1]::text FROM unnest(ARRAY[{}]::text[]) AS t \
-         WHERE to_regclass(t) IS NOT NULL",
+         to_regclass(t)), false, true, '')))[1]::text FROM (SELECT unnest(ARRAY[{}]::text[]){live}) \
+         AS l(t) WHERE to_regclass(t) IS NOT NULL",
         list.join(",")
     );
     let out = sql(ctx, c, container, creds, db, &q).await?;
@@ -108,6 +121,16 @@ pub fn row_differences(
                 group(*want)
             )),
         })
+        .chain(
+            live.iter()
+                .filter(|(t, _)| !recorded.contains_key(*t))
+                .map(|(t, n)| {
+                    format!(
+                        "{t}: live {} rows, not in the backup (the restore drops it)",
+                        group(*n)
+                    )
+                }),
+        )
         .collect()
 }
 
@@ -179,6 +202,12 @@ mod tests {
             ["public.messages: live 0 rows, backup 12,340"]
         );
         assert!(row_differences(&rec, &rec).is_empty());
+        let mut live = rec.clone();
+        live.insert("public.\"Notes\"".into(), 2);
+        assert_eq!(
+            row_differences(&rec, &live),
+            ["public.\"Notes\": live 2 rows, not in the backup (the restore drops it)"]
+        );
     }
 
     #[test]

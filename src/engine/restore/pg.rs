@@ -130,7 +130,7 @@ async fn load_and_check(
     loaded?;
     let recorded = live::recorded_tables(fingerprint);
     let names: Vec<String> = recorded.keys().cloned().collect();
-    let rows = live::pg_rows(ctx, c, &s.container, &s.creds, &s.scratch, &names).await?;
+    let rows = live::pg_rows(ctx, c, &s.container, &s.creds, &s.scratch, &names, false).await?;
     let diff = live::row_differences(&recorded, &rows);
     if !diff.is_empty() {
         return Err(Error::Other(format!(
@@ -368,7 +368,7 @@ pub async fn check(
 ) -> Result<()> {
     let recorded = live::recorded_tables(fingerprint);
     let names: Vec<String> = recorded.keys().cloned().collect();
-    let rows = live::pg_rows(ctx, c, &s.container, &s.creds, &s.database, &names).await?;
+    let rows = live::pg_rows(ctx, c, &s.container, &s.creds, &s.database, &names, false).await?;
     let diff = live::row_differences(&recorded, &rows);
     if diff.is_empty() {
         Ok(())

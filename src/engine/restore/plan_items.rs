@@ -181,7 +181,7 @@ async fn postgres_items(
     let live_rows = match credentials::resolve(ctx.profile, c, info) {
         Ok(creds) => {
             let db = creds.database.clone().unwrap_or_default();
-            live::pg_rows(ctx, c, &info.name, &creds, &db, &names).await
+            live::pg_rows(ctx, c, &info.name, &creds, &db, &names, true).await
         }
         Err(e) => Err(e),
     };
