@@ -217,3 +217,243 @@ fn the_wizard_restores_only_postgres_and_redis_keeps_its_newer_keys() {
 fn the_same_flow_at_80x24_without_colour() {
     restore_only_postgres("mono", "NO_COLOR=1", 80, 24);
 }
+
+/// Opens the wizard on the only archive with only `keep` ticked.
+fn wizard_with_only(pane: &Pane, keep: &str) {
+    pane.wait("Backups 1 of 1");
+    pane.keys(&["R"]);
+    pane.wait("Components to restore");
+    tick_only(pane, keep);
+}
+
+/// A cron backup holds the lock (stopped with SIGSTOP while it has it): the checklist says
+/// who holds it and blocks; once the backup has ended, running the checklist again passes.
+#[test]
+fn the_lock_held_by_a_cron_backup_blocks_the_checklist_until_it_ends() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let (vars, line) = console(&env, "");
+    let pane = Pane::start("lock", &vars, &line, 120, 30);
+    wizard_with_only(&pane, "redis");
+
+    let mut cron = env
+        .lifeboat()
+        .args(["backup", "--only", "redis"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = env.dir.path().join("lock");
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|s| s.contains("backup")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the backup never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = cron.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the checklist's verdict", Duration::from_secs(120), |s| {
+        s.contains("nothing blocks") || s.contains("BLOCKED by")
+    });
+    assert!(screen.contains("BLOCKED by lock"), "{screen}");
+    assert!(screen.contains("FAIL   lock"), "{screen}");
+    assert!(
+        screen.contains(&format!("(pid {pid})")),
+        "the holder is named:\n{screen}"
+    );
+
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(cron.wait().unwrap().success(), "the cron backup finished");
+    // Back to the components and through the checklist again: the lock is free now.
+    pane.keys(&["Escape"]);
+    pane.wait("Components to restore");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the second verdict", Duration::from_secs(120), |s| {
+        s.contains("nothing blocks") || s.contains("BLOCKED by")
+    });
+    assert!(screen.contains("nothing blocks"), "{screen}");
+    pane.keys(&["Escape"]);
+    pane.wait("Components to restore");
+    pane.keys(&["Escape"]);
+    pane.wait("Backups 1 of 1");
+    // The cron backup's archive appears once the folders are read again.
+    pane.keys(&["r"]);
+    pane.wait("Backups 2 of 2");
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+}
+
+/// A proxy in front of the Docker socket that can be cut, as when the engine goes away.
+struct DockerProxy {
+    path: std::path::PathBuf,
+    streams: std::sync::Arc<std::sync::Mutex<Vec<std::os::unix::net::UnixStream>>>,
+}
+
+impl DockerProxy {
+    fn start(path: std::path::PathBuf) -> DockerProxy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let engine = std::env::var("DOCKER_HOST")
+            .ok()
+            .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
+            .unwrap_or_else(|| "/var/run/docker.sock".into());
+        let listener = UnixListener::bind(&path).unwrap();
+        let streams = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = streams.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let Ok(upstream) = UnixStream::connect(&engine) else {
+                    continue;
+                };
+                let mut all = kept.lock().unwrap();
+                all.push(client.try_clone().unwrap());
+                all.push(upstream.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
+                    (upstream, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+        DockerProxy { path, streams }
+    }
+
+    /// Docker is gone: the socket no longer exists and every open connection is cut.
+    fn cut(&self) {
+        let _ = std::fs::remove_file(&self.path);
+        for s in self.streams.lock().unwrap().iter() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// Docker goes away while the console is open: the checklist ends with the reason and
+/// nothing stopped or changed; the console stays usable and quits cleanly.
+#[test]
+fn docker_lost_while_the_console_is_open_ends_the_checklist_with_the_reason() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(code(&env.backup(&["--only", "redis"])), 0);
+    let socket = env.dir.path().join("docker.sock");
+    let proxy = DockerProxy::start(socket.clone());
+    let (vars, line) = console(&env, &format!("DOCKER_HOST=unix://{}", socket.display()));
+    let pane = Pane::start("docker", &vars, &line, 120, 30);
+    wizard_with_only(&pane, "redis");
+    proxy.cut();
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_up_to("THE RESTORE CANNOT GO ON", Duration::from_secs(120));
+    assert!(
+        screen.contains("cannot reach the Docker engine"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("nothing was stopped or changed"),
+        "{screen}"
+    );
+    pane.keys(&["Escape"]);
+    pane.wait("Backups 1 of 1");
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+    let running = stdout(&common::testbed::docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Running}}",
+        &format!("{}-redis", stack.project),
+    ]));
+    assert_eq!(running.trim(), "true");
+}
+
+/// The terminal closes mid-restore (the tmux server goes: SIGHUP): the restore goes on to
+/// a safe point under the engine's rules, the process ends, the journal is settled, the data
+/// is all backup or all as before; reopening the console offers nothing to settle.
+#[test]
+fn a_terminal_closed_mid_restore_ends_at_a_safe_point() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    let before_backup = pg_dump(stack);
+    assert_eq!(
+        code(&env.backup(&["--only", "postgres", "--only", "redis"])),
+        0
+    );
+    psql(
+        stack,
+        "tars_home",
+        "CREATE TABLE IF NOT EXISTS lb_hangup (n int); INSERT INTO lb_hangup VALUES (1)",
+    );
+    let changed = pg_dump(stack);
+    let pid_file = env.dir.path().join("pid");
+    let (vars, line) = console(&env, "");
+    let line = format!("sh -c 'echo $$ > {}; exec {line}'", pid_file.display());
+    let pane = Pane::start("hangup", &vars, &line, 120, 30);
+    wizard_with_only(&pane, "postgres");
+    pane.keys(&["Enter"]);
+    pane.wait_up_to("nothing blocks", Duration::from_secs(120));
+    pane.keys(&["Enter"]);
+    pane.wait("› PLAN ›");
+    pane.keys(&["Enter"]);
+    pane.wait("Type the stack name");
+    pane.type_text(&stack.project);
+    pane.keys(&["Enter"]);
+    pane.wait("› RESTORE ›");
+    pane.close();
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let proc = format!("/proc/{}", pid.trim());
+    let start = std::time::Instant::now();
+    while std::path::Path::new(&proc).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(600),
+            "the console never ended after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    common::safety::assert_all_settled(&env, stack);
+    let now = pg_dump(stack);
+    assert!(
+        now == before_backup || now == changed,
+        "PostgreSQL is all backup or all as before"
+    );
+    let log =
+        std::fs::read_to_string(env.dir.path().join("state/logs/lifeboat.log")).unwrap_or_default();
+    assert!(
+        log.contains("console closed"),
+        "the console logged its end:\n{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+    eprintln!(
+        "terminal closed mid-restore: PostgreSQL is {}",
+        if now == before_backup {
+            "the backup"
+        } else {
+            "as before"
+        }
+    );
+
+    let pane = Pane::start("reopen", &vars, &console(&env, "").1, 120, 30);
+    let screen = pane.wait("Backups 1 of 1");
+    assert!(!screen.contains("Interrupted restore"), "{screen}");
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+}

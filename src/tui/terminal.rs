@@ -26,7 +26,10 @@ pub fn panicked() -> bool {
 
 /// Holds the terminal in console mode; dropping it gives the terminal back.
 pub struct Console {
-    terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// Never dropped: ratatui's `Terminal::drop` shows the cursor and, when that fails (the
+    /// terminal closed: EIO), reports it with `eprintln!`, which panics when stderr is the
+    /// same dead terminal. `restore` does the same work and ignores the errors instead.
+    terminal: std::mem::ManuallyDrop<Terminal<CrosstermBackend<Stdout>>>,
 }
 
 impl Console {
@@ -39,7 +42,9 @@ impl Console {
         execute!(stdout(), EnterAlternateScreen, cursor::Hide)?;
         let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         std::mem::forget(guard);
-        Ok(Console { terminal })
+        Ok(Console {
+            terminal: std::mem::ManuallyDrop::new(terminal),
+        })
     }
 }
 
