@@ -19,8 +19,11 @@
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod backup_now;
 pub mod effect;
+pub mod engine_backup;
 pub mod engine_restore;
+pub mod history;
 pub mod incidents;
 pub mod incidents_update;
 pub mod keymap;
