@@ -33,8 +33,11 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         )),
         Line::raw(""),
         Line::styled(
-            " Takes the host lock (a cron backup or a restore waits). Containers a component \
-             needs stopped for a consistent copy are stopped and started again.",
+            " It takes the host lock: a cron backup or a restore waits for it.",
+            t.dim,
+        ),
+        Line::styled(
+            " Containers stopped for a consistent copy are started again after.",
             t.dim,
         ),
         Line::raw(""),
@@ -51,7 +54,7 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             })
             .collect::<Vec<_>>(),
     ));
-    let rect = centered(area, 70, 10);
+    let rect = centered(area, 70, 9);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -204,6 +207,13 @@ fn end_lines<'a>(ui: &Ui, b: &BackupRun, end: &BackupEnd, width: usize) -> Vec<L
         Span::styled(format!(" {head}"), style),
         Span::raw(format!(" (exit {})", end.exit_code)),
     ]));
+    // Without an archive, what each step did and what it warned is the diagnosis.
+    if end.archive.is_none() {
+        out.extend(steps(ui, b, width));
+        for w in &b.log.warnings {
+            out.extend(wrapped(&format!("warning: {}", ui.clean(w)), width, t.warn));
+        }
+    }
     if let Some((path, bytes)) = &end.archive {
         out.extend(wrapped(
             &format!(
