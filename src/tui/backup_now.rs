@@ -93,6 +93,25 @@ impl App {
         }
     }
 
+    /// The stack's status arrived.
+    pub(crate) fn on_stack(&mut self, stack: Result<StackStatus, String>) -> Vec<Effect> {
+        self.stack = Some(stack);
+        // The header may grow a line for a failed run: the list loses one.
+        self.keep_selection_visible();
+        Vec::new()
+    }
+
+    /// On the way out: a backup stops at its next check and starts again what it stopped.
+    pub(crate) fn cancel_backup(&mut self) -> Vec<Effect> {
+        match self.backup.as_mut() {
+            Some(b) if b.running() && !b.cancelling => {
+                b.cancelling = true;
+                vec![Effect::CancelJob { job: b.job }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// `B` in the browser: ask first, naming the profile and where the archive goes.
     pub(crate) fn ask_backup(&mut self) -> Vec<Effect> {
         if self.backup.as_ref().is_some_and(BackupRun::running) {
@@ -122,13 +141,7 @@ impl App {
                 self.screens.pop();
                 Vec::new()
             }
-            (Context::BackupRunning, Command::CancelJob) => match self.backup.as_mut() {
-                Some(b) if b.running() && !b.cancelling => {
-                    b.cancelling = true;
-                    vec![Effect::CancelJob { job: b.job }]
-                }
-                _ => Vec::new(),
-            },
+            (Context::BackupRunning, Command::CancelJob) => self.cancel_backup(),
             // The run goes on behind the browser; the status line shows it.
             (Context::BackupRunning | Context::BackupDone, Command::Back) => {
                 self.screens.pop();

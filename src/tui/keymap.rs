@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::tui::restore_keys;
+use crate::tui::{backup_keys, restore_keys};
 
 /// Where the keys are read: the screen on top, or an overlay that swallows keys first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,75 +411,6 @@ static CONFIRM_QUIT: &[Binding] = &[
     ),
 ];
 
-static HISTORY: &[Binding] = &[
-    shown(
-        b(
-            &[
-                (K::Up, C::Up),
-                (K::Down, C::Down),
-                (K::Char('k'), C::Up),
-                (K::Char('j'), C::Down),
-            ],
-            "scroll by component",
-            Some("scroll"),
-        ),
-        "↑↓/jk",
-        "j/k",
-    ),
-    PAGE,
-    ENDS,
-    b(
-        &[(K::Esc, C::Back), (K::Char('q'), C::Back)],
-        "back to the list",
-        Some("back"),
-    ),
-    HELP,
-    CTRL_C,
-];
-
-static BACKUP_CONFIRM: &[Binding] = &[
-    b(
-        &[(K::Char('y'), C::Yes)],
-        "start the backup (takes the host lock)",
-        Some("back up now"),
-    ),
-    b(
-        &[
-            (K::Char('n'), C::No),
-            (K::Esc, C::No),
-            (K::Char('q'), C::No),
-        ],
-        "do not back up",
-        Some("no"),
-    ),
-    CTRL_C,
-];
-
-static BACKUP_RUNNING: &[Binding] = &[
-    b(
-        &[(K::Char('c'), C::CancelJob)],
-        "cancel the backup (what it stopped is started again; nothing is committed)",
-        Some("cancel"),
-    ),
-    b(
-        &[(K::Esc, C::Back)],
-        "back to the list (the backup goes on)",
-        Some("hide"),
-    ),
-    HELP,
-    CTRL_C,
-];
-
-static BACKUP_DONE: &[Binding] = &[
-    b(
-        &[(K::Esc, C::Back), (K::Char('q'), C::Back)],
-        "back to the list",
-        Some("back"),
-    ),
-    HELP,
-    CTRL_C,
-];
-
 /// The bindings of a context, in the order the help lists them.
 pub fn bindings(ctx: Context) -> &'static [Binding] {
     match ctx {
@@ -506,10 +437,10 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::SettleDone => restore_keys::SETTLE_DONE,
         Context::Stopped => restore_keys::STOPPED,
         Context::Lock => restore_keys::LOCK,
-        Context::History => HISTORY,
-        Context::BackupConfirm => BACKUP_CONFIRM,
-        Context::BackupRunning => BACKUP_RUNNING,
-        Context::BackupDone => BACKUP_DONE,
+        Context::History => backup_keys::HISTORY,
+        Context::BackupConfirm => backup_keys::BACKUP_CONFIRM,
+        Context::BackupRunning => backup_keys::BACKUP_RUNNING,
+        Context::BackupDone => backup_keys::BACKUP_DONE,
     }
 }
 

@@ -21,6 +21,7 @@
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod backup_keys;
 pub mod backup_now;
 pub mod effect;
 pub mod engine_backup;

@@ -103,12 +103,7 @@ impl App {
                 effects.extend(self.quit_if_done());
                 effects
             }
-            Action::StackLoaded(result) => {
-                self.stack = Some(result.map(|s| *s));
-                // The header may grow a line for a failed run: the list loses one.
-                self.keep_selection_visible();
-                Vec::new()
-            }
+            Action::StackLoaded(result) => self.on_stack(result.map(|s| *s)),
             Action::BackupFinished { job, end } => {
                 let mut effects = self.on_backed_up(job, *end);
                 effects.extend(self.quit_if_done());
@@ -399,15 +394,7 @@ impl App {
                 effects.push(Effect::CancelJob { job: j.id });
             }
         }
-        // A backup stops at its next check and starts again what it stopped.
-        if let Some(b) = self
-            .backup
-            .as_mut()
-            .filter(|b| b.running() && !b.cancelling)
-        {
-            b.cancelling = true;
-            effects.push(Effect::CancelJob { job: b.job });
-        }
+        effects.extend(self.cancel_backup());
         // A restore stops at its next safe point (before a swap, or once the component being
         // swapped is done and rolled back); settles and restarts run to their end.
         if let Some(w) = self
