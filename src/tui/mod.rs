@@ -41,6 +41,8 @@ pub mod update;
 pub mod wizard_update;
 
 #[cfg(test)]
+mod backup_runtime_tests;
+#[cfg(test)]
 mod backup_tests;
 #[cfg(test)]
 mod engine_restore_tests;
