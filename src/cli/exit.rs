@@ -1,6 +1,7 @@
 //! Exit codes (DESIGN.md section 6, docs/exit-codes.md): the contract with cron and scripts.
 
 use crate::engine::ErrorKind;
+use crate::engine::backup::BackupOutcome;
 use crate::engine::verify::VerifyState;
 
 pub const OK: u8 = 0;
@@ -27,6 +28,32 @@ pub fn for_error(kind: ErrorKind) -> u8 {
         ErrorKind::Cancelled => CANCELLED,
         ErrorKind::Secret => SECRET,
         ErrorKind::Interrupted | ErrorKind::RollbackFailed => INTERRUPTED,
+        _ => ERROR,
+    }
+}
+
+/// The code for a backup that ended with an outcome: 2 when a component failed, 3 with
+/// warnings, else 0 (1 when nothing was committed).
+pub fn for_backup(o: &BackupOutcome) -> u8 {
+    if o.committed.is_none() {
+        ERROR
+    } else if !o.failed.is_empty() {
+        PARTIAL
+    } else if !o.warnings.is_empty() {
+        WARNINGS
+    } else {
+        OK
+    }
+}
+
+/// The code for a backup that failed with an error of `kind` (a signal's own code is the
+/// caller's business).
+pub fn for_backup_error(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Cancelled => CANCELLED,
+        ErrorKind::Locked => LOCKED,
+        ErrorKind::Secret => SECRET,
+        ErrorKind::Interrupted => INTERRUPTED,
         _ => ERROR,
     }
 }

@@ -10,10 +10,13 @@ use crate::engine::archive::build::Header;
 use crate::engine::archive::names::{self, FolderEntry};
 use crate::engine::archive::writer::{self, ArchiveRequest, Committed};
 use crate::engine::archive::{ArchiveKind, Manifest};
-use crate::engine::catalog::{self, ListState};
+use crate::engine::catalog::{self, ArchiveInfo, ListState};
 use crate::engine::components::{self, Ctx, spool::Spool};
 use crate::engine::docker::Docker;
 use crate::engine::error::{Error, Result};
+use crate::engine::journal;
+use crate::engine::lock::HostLock;
+use crate::engine::plan::{self, CheckStatus};
 use crate::engine::progress::{Cancel, Event, Reporter};
 use crate::engine::stack::{Component, Profile};
 use crate::engine::stopped::Ledger;
@@ -41,6 +44,91 @@ pub struct BackupOutcome {
     pub warnings: Vec<String>,
     /// Containers stopped for a consistent copy and started again (`name (down 1.2 s)`).
     pub restarted: Vec<String>,
+}
+
+impl BackupOutcome {
+    /// The one-line reason runs.jsonl records: the first failed component, else the first
+    /// warning.
+    pub fn reason(&self) -> Option<String> {
+        self.failed
+            .first()
+            .map(|(n, r, _)| format!("{n}: {r}"))
+            .or_else(|| self.warnings.first().cloned())
+    }
+}
+
+/// A whole backup run as `lifeboat backup` does it, for every front end.
+pub struct LockedRequest<'a> {
+    pub profile: &'a Profile,
+    pub components: Vec<&'a Component>,
+    pub output_dir: PathBuf,
+    pub staging: PathBuf,
+    pub state: PathBuf,
+    /// The host lock file, and what its holder record says while this run holds it.
+    pub lock: PathBuf,
+    pub holder: &'a str,
+    /// The options recorded in the manifest.
+    pub options: BTreeMap<String, serde_json::Value>,
+}
+
+/// Takes the host lock and runs the backup: refused while an interrupted restore is unsettled
+/// (it may hold half-swapped data), what a killed run left stopped started again first, its
+/// leftovers removed, space and write access checked before anything is stopped or written.
+/// The command line and the console both call this, so a backup from either is the same run.
+pub async fn run_locked(
+    docker: &Docker,
+    req: &LockedRequest<'_>,
+    reporter: &dyn Reporter,
+    cancel: &Cancel,
+) -> Result<BackupOutcome> {
+    let _lock = HostLock::try_acquire(&req.lock, req.holder)?;
+    if let Some(r) = journal::unsettled(&req.state)?.first() {
+        return Err(journal::refuse(r));
+    }
+    let ledger = Ledger::new(&req.state);
+    for held in ledger.list()? {
+        let message = match ledger.release(docker, &held.container).await? {
+            None => format!(
+                "started {} again: a previous run left it stopped",
+                held.container
+            ),
+            Some(note) => note,
+        };
+        reporter.event(Event::Warning { message });
+    }
+    clean_leftovers(&req.output_dir, &req.staging);
+    let p = plan::plan(
+        docker,
+        req.profile,
+        &req.components,
+        &req.output_dir,
+        &req.staging,
+    )
+    .await;
+    if let Some(c) = p.checks.iter().find(|c| {
+        c.status == CheckStatus::Fail && (c.id.starts_with("disk:") || c.id.starts_with("write:"))
+    }) {
+        return Err(Error::Other(format!(
+            "{}: {}; nothing was written",
+            c.label, c.detail
+        )));
+    }
+    let warnings = p
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Warn && c.id.starts_with("disk:"))
+        .map(|c| format!("{}: {}", c.label, c.detail))
+        .collect();
+    let inner = BackupRequest {
+        profile: req.profile,
+        components: req.components.clone(),
+        output_dir: req.output_dir.clone(),
+        staging: req.staging.clone(),
+        state: req.state.clone(),
+        options: req.options.clone(),
+        warnings,
+    };
+    run(docker, &inner, reporter, cancel).await
 }
 
 /// Removes what interrupted runs left: lifeboat's own `.partial` files in the output folder
@@ -220,29 +308,79 @@ async fn volumes_of(docker: &Docker, components: &[&Component]) -> Vec<String> {
 fn shrinkage(manifest: &Manifest, output_dir: &Path) -> Vec<String> {
     let previous = catalog::list_dir(output_dir, None).ok().and_then(|l| {
         l.into_iter()
-            .filter(|a| {
-                matches!(a.state, ListState::Verified | ListState::NotVerified) && !a.is_safety()
-            })
+            .filter(is_baseline)
             .find_map(|a| a.manifest.filter(|m| m.profile == manifest.profile))
     });
-    let mut out = Vec::new();
-    for (name, d) in manifest.details() {
-        if d.size == 0 {
-            out.push(format!("component {name} is empty"));
-            continue;
-        }
-        let Some(prev) = previous
-            .as_ref()
-            .and_then(|p| p.details().get(name).map(|pd| pd.size))
-        else {
-            continue;
-        };
-        if d.size * 2 < prev {
-            out.push(format!(
-                "component {name} is {} bytes, under half of the {} bytes it had in the previous backup: was it taken from the wrong place?",
-                d.size, prev
-            ));
+    manifest
+        .details()
+        .iter()
+        .filter_map(|(name, d)| {
+            let prev = previous
+                .as_ref()
+                .and_then(|p| p.details().get(name).map(|pd| pd.size));
+            shrink(d.size, prev).map(|s| s.warning(name))
+        })
+        .collect()
+}
+
+/// Whether a listed archive is one a new backup's sizes are compared with: committed (verified
+/// or not verified yet; a mismatch is not trusted) and not a safety backup (a safety backup
+/// holds only what one restore replaced, so its sizes say nothing about the stack). The
+/// console's size history uses the same test, so the two never disagree.
+pub fn is_baseline(a: &ArchiveInfo) -> bool {
+    matches!(a.state, ListState::Verified | ListState::NotVerified) && !a.is_safety()
+}
+
+/// Why a component's size looks wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shrink {
+    /// Zero bytes.
+    Empty,
+    /// Under half of what the previous committed backup held.
+    UnderHalf { size: u64, previous: u64 },
+}
+
+impl Shrink {
+    /// The warning a backup records for component `name`.
+    pub fn warning(&self, name: &str) -> String {
+        match self {
+            Shrink::Empty => format!("component {name} is empty"),
+            Shrink::UnderHalf { size, previous } => format!(
+                "component {name} is {size} bytes, under half of the {previous} bytes it had in the previous backup: was it taken from the wrong place?"
+            ),
         }
     }
-    out
+}
+
+/// The shrink rule, the one place it is written: a component of `size` bytes is suspect when
+/// it is empty, or under half of `previous` (its size in the previous committed backup, when
+/// that backup had it).
+pub fn shrink(size: u64, previous: Option<u64>) -> Option<Shrink> {
+    if size == 0 {
+        return Some(Shrink::Empty);
+    }
+    previous
+        .filter(|p| size.saturating_mul(2) < *p)
+        .map(|previous| Shrink::UnderHalf { size, previous })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_flags_empty_and_under_half_only() {
+        assert_eq!(shrink(0, None), Some(Shrink::Empty));
+        assert_eq!(shrink(0, Some(10)), Some(Shrink::Empty));
+        assert_eq!(shrink(10, None), None, "nothing to compare with");
+        assert_eq!(shrink(50, Some(100)), None, "exactly half is fine");
+        assert_eq!(
+            shrink(49, Some(100)),
+            Some(Shrink::UnderHalf {
+                size: 49,
+                previous: 100
+            })
+        );
+        assert_eq!(shrink(500, Some(100)), None, "growth is fine");
+    }
 }

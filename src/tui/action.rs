@@ -11,6 +11,7 @@ use crate::engine::catalog::ArchiveInfo;
 use crate::engine::progress::Event;
 use crate::engine::recover::Released;
 use crate::engine::verify::Verdict;
+use crate::tui::backup_now::{BackupEnd, StackStatus};
 use crate::tui::incidents::{Incidents, SettledView};
 use crate::tui::restore::{Outcome, Plan, Refusal, Target};
 
@@ -79,6 +80,10 @@ pub enum Action {
         job: JobId,
         result: Result<Released, String>,
     },
+    /// The configured profile, its output folder and last failed run (or why there is none).
+    StackLoaded(Result<Box<StackStatus>, String>),
+    /// A "backup now" run ended (every event it sent came before this).
+    BackupFinished { job: JobId, end: Box<BackupEnd> },
     /// SIGTERM, SIGHUP or SIGINT from outside: cancel the jobs and leave.
     Signal(i32),
     /// The terminal's input ended or failed (the SSH session is gone).
@@ -94,7 +99,8 @@ impl Action {
             | Action::RestorePrepared { job, .. }
             | Action::RestoreFinished { job, .. }
             | Action::SettleFinished { job, .. }
-            | Action::RestartFinished { job, .. } => Some(*job),
+            | Action::RestartFinished { job, .. }
+            | Action::BackupFinished { job, .. } => Some(*job),
             _ => None,
         }
     }

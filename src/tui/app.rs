@@ -9,6 +9,7 @@ use crate::engine::archive::names;
 use crate::engine::catalog::{ArchiveInfo, ListState};
 use crate::engine::verify::Verdict;
 use crate::tui::action::JobId;
+use crate::tui::backup_now::{BackupRun, StackStatus};
 use crate::tui::incidents::{Incidents, Restart, Settle};
 use crate::tui::keymap::Context;
 use crate::tui::restore::{Step, Wizard};
@@ -101,6 +102,16 @@ pub enum Screen {
     },
     /// The lock: its holder record and whether it is held now.
     Lock,
+    /// The size history of a profile's components (`profile` as the manifests name it),
+    /// scrolled by `scroll` components.
+    History {
+        profile: Option<String>,
+        scroll: usize,
+    },
+    /// "Back up now?" over the browser.
+    BackupConfirm,
+    /// The backup run of this session (`App::backup`).
+    Backup,
 }
 
 #[derive(Debug, Clone)]
@@ -177,8 +188,12 @@ pub struct App {
     pub settle: Option<Settle>,
     /// The last "restart now" of this session.
     pub restart: Option<Restart>,
-    /// One line per restore, settle and restart of the session, for the way out.
+    /// One line per restore, settle, restart and backup of the session, for the way out.
     pub history: Vec<String>,
+    /// The configured profile and its last failed run, once read (`Err`: why there is none).
+    pub stack: Option<Result<StackStatus, String>>,
+    /// The backup run of this session, if one was started.
+    pub backup: Option<BackupRun>,
 }
 
 impl App {
@@ -218,6 +233,8 @@ impl App {
             settle: None,
             restart: None,
             history: Vec::new(),
+            stack: None,
+            backup: None,
         }
     }
 
@@ -265,6 +282,12 @@ impl App {
             Some(Screen::Stopped { .. }) if self.restart_running() => Context::Busy,
             Some(Screen::Stopped { .. }) => Context::Stopped,
             Some(Screen::Lock) => Context::Lock,
+            Some(Screen::History { .. }) => Context::History,
+            Some(Screen::BackupConfirm) => Context::BackupConfirm,
+            Some(Screen::Backup) if self.backup.as_ref().is_some_and(BackupRun::running) => {
+                Context::BackupRunning
+            }
+            Some(Screen::Backup) => Context::BackupDone,
         }
     }
 
@@ -276,9 +299,11 @@ impl App {
         self.restart.as_ref().is_some_and(|r| r.result.is_none())
     }
 
-    /// Whether any job runs: the verify, the wizard's checklist or run, a settle, a restart.
+    /// Whether any job runs: the verify, the wizard's checklist or run, a settle, a restart,
+    /// a backup.
     pub fn busy(&self) -> bool {
         self.running_job().is_some()
+            || self.backup.as_ref().is_some_and(BackupRun::running)
             || self.wizard.as_ref().is_some_and(Wizard::running)
             || self.settle_running()
             || self.restart_running()
@@ -367,7 +392,7 @@ impl App {
 
     /// Rows of the browser's list at the current size (what PgUp/PgDn move by).
     pub fn list_rows(&self) -> usize {
-        crate::tui::screens::browser::list_rows(self.size)
+        crate::tui::screens::browser::list_rows(self.size, self.failed_run_to_show().is_some())
     }
 }
 

@@ -17,12 +17,15 @@ use crate::engine::recover::Released;
 use crate::engine::state::Locations;
 use crate::engine::verify::{self, Verdict, VerifyOptions};
 use crate::tui::action::ListError;
+use crate::tui::backup_now::{BackupEnd, StackStatus};
 use crate::tui::engine_restore::Session;
 use crate::tui::incidents::{Incidents, SettledView};
 use crate::tui::restore::{Outcome, Plan, PrepareRequest, Refusal, RunRequest, Target};
 
 /// What a backend without a restore engine answers.
 const NO_RESTORE: &str = "this console has no restore engine";
+/// What a backend without a backup engine answers.
+const NO_BACKUP: &str = "this console has no backup engine";
 
 pub trait Backend: Send + Sync + 'static {
     /// The folder's archives, fast: names, the index and manifest copies only.
@@ -81,6 +84,17 @@ pub trait Backend: Send + Sync + 'static {
     /// Starts again what lifeboat holds stopped, under the lock.
     fn restart_stopped(&self, _reporter: &dyn Reporter) -> Result<Released, String> {
         Err(NO_RESTORE.into())
+    }
+
+    /// The configured profile, its output folder and its last failed backup run.
+    fn stack_status(&self) -> Result<StackStatus, String> {
+        Err(NO_BACKUP.into())
+    }
+
+    /// Backs up the configured profile now, under the lock, as `lifeboat backup` does; the
+    /// run is recorded in runs.jsonl.
+    fn backup(&self, _reporter: &dyn Reporter, _cancel: &Cancel) -> BackupEnd {
+        BackupEnd::failed(crate::cli::exit::ERROR, NO_BACKUP.into())
     }
 }
 
@@ -156,6 +170,14 @@ impl Backend for Engine {
 
     fn restart_stopped(&self, reporter: &dyn Reporter) -> Result<Released, String> {
         crate::tui::engine_restore::restart(self, reporter).map_err(|e| e.to_string())
+    }
+
+    fn stack_status(&self) -> Result<StackStatus, String> {
+        crate::tui::engine_backup::status(self).map_err(|e| e.to_string())
+    }
+
+    fn backup(&self, reporter: &dyn Reporter, cancel: &Cancel) -> BackupEnd {
+        crate::tui::engine_backup::run(self, reporter, cancel)
     }
 }
 

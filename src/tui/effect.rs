@@ -37,6 +37,11 @@ pub enum Effect {
     },
     /// Start again what lifeboat holds stopped, under the lock, as job `job`.
     RestartStopped { job: JobId },
+    /// Read the configured profile and its last failed run (answered by `Action::StackLoaded`).
+    LoadStack,
+    /// Back up the configured profile now, under the lock, as job `job` (answered by
+    /// `Action::BackupFinished`).
+    StartBackup { job: JobId },
     /// Ask job `job` to stop at its next check.
     CancelJob { job: JobId },
     /// Leave: every job has ended.

@@ -51,7 +51,7 @@ impl Drop for StagedDir {
 }
 
 /// Runs async engine work from a blocking thread on the console's runtime.
-fn block_on<T>(f: impl Future<Output = Result<T>>) -> Result<T> {
+pub(crate) fn block_on<T>(f: impl Future<Output = Result<T>>) -> Result<T> {
     match tokio::runtime::Handle::try_current() {
         Ok(h) => h.block_on(f),
         Err(_) => Err(Error::Other("no async runtime for the engine".into())),

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::tui::restore_keys;
+use crate::tui::{backup_keys, restore_keys};
 
 /// Where the keys are read: the screen on top, or an overlay that swallows keys first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,12 @@ pub enum Context {
     SettleDone,
     Stopped,
     Lock,
+    /// The size history of a profile's components.
+    History,
+    /// "Back up now?"
+    BackupConfirm,
+    BackupRunning,
+    BackupDone,
 }
 
 /// What a key asks for. `update` decides what that means in the current state.
@@ -95,6 +101,10 @@ pub enum Command {
     Undo,
     /// Start again what lifeboat holds stopped.
     Restart,
+    /// Show the size history of the selected archive's profile.
+    History,
+    /// Back up the configured profile now (asks first).
+    BackupNow,
 }
 
 /// A key as the tables name it.
@@ -268,18 +278,20 @@ static BROWSER: &[Binding] = &[
         "filter by text: name, component, host, profile",
         Some("filter"),
     ),
+    // Paired, so the help with the states legend stays one screen at 80x24.
     b(
-        &[(K::Char('c'), C::CycleComponent)],
-        "only archives holding a component (cycles)",
+        &[
+            (K::Char('c'), C::CycleComponent),
+            (K::Char('f'), C::CycleFolder),
+        ],
+        "only archives holding a component / in one folder (cycle)",
         None,
     ),
     b(
-        &[(K::Char('f'), C::CycleFolder)],
-        "only one backup folder (cycles)",
+        &[(K::Esc, C::ClearFilter), (K::Char('r'), C::Reload)],
+        "clear the filters / read the folders again",
         None,
     ),
-    b(&[(K::Esc, C::ClearFilter)], "clear the filters", None),
-    b(&[(K::Char('r'), C::Reload)], "read the folders again", None),
     b(
         &[
             (K::Char('I'), C::ShowInterrupted),
@@ -291,6 +303,18 @@ static BROWSER: &[Binding] = &[
     ),
     HELP,
     b(&[(K::Char('q'), C::Quit)], "quit", Some("quit")),
+    // After quit: the footer keeps the keys above at 80 columns and shows these when wider
+    // (it skips what does not fit); the help always lists them.
+    b(
+        &[(K::Char('B'), C::BackupNow)],
+        "back up the configured profile now (asks first)",
+        Some("backup"),
+    ),
+    b(
+        &[(K::Char('H'), C::History)],
+        "size history of the profile's components",
+        Some("history"),
+    ),
     CTRL_C,
 ];
 
@@ -413,6 +437,10 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::SettleDone => restore_keys::SETTLE_DONE,
         Context::Stopped => restore_keys::STOPPED,
         Context::Lock => restore_keys::LOCK,
+        Context::History => backup_keys::HISTORY,
+        Context::BackupConfirm => backup_keys::BACKUP_CONFIRM,
+        Context::BackupRunning => backup_keys::BACKUP_RUNNING,
+        Context::BackupDone => backup_keys::BACKUP_DONE,
     }
 }
 
@@ -437,7 +465,7 @@ pub fn footer(ctx: Context, ascii: bool) -> Vec<(String, &'static str)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 23] = [
+    const ALL: [Context; 27] = [
         Context::Browser,
         Context::FilterEdit,
         Context::Manifest,
@@ -461,6 +489,10 @@ mod tests {
         Context::SettleDone,
         Context::Stopped,
         Context::Lock,
+        Context::History,
+        Context::BackupConfirm,
+        Context::BackupRunning,
+        Context::BackupDone,
     ];
 
     fn event(k: Key) -> KeyEvent {

@@ -12,15 +12,21 @@
 //! - `action`, `effect`: the messages in and out of `update`.
 //! - `app`, `update`: the state and the only code that changes it.
 //! - `keymap`: the one key table behind the footer, the help and the key lookup.
-//! - `screens/`: drawing (browser, manifest, verify, help, too small).
+//! - `screens/`: drawing (browser, manifest, verify, size history, backup, help, too small).
+//! - `backup_now`, `history`: the stack status and backup now, the size history (state and
+//!   their part of `update`).
 //! - `runtime`: the event loop; `backend`: the engine behind a trait; `terminal`: raw mode,
 //!   the alternate screen and the panic hook; `theme`: colours, monochrome, ASCII.
 
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod backup_keys;
+pub mod backup_now;
 pub mod effect;
+pub mod engine_backup;
 pub mod engine_restore;
+pub mod history;
 pub mod incidents;
 pub mod incidents_update;
 pub mod keymap;
@@ -35,9 +41,15 @@ pub mod update;
 pub mod wizard_update;
 
 #[cfg(test)]
+mod backup_runtime_tests;
+#[cfg(test)]
+mod backup_tests;
+#[cfg(test)]
 mod engine_restore_tests;
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod history_tests;
 #[cfg(test)]
 mod incidents_tests;
 #[cfg(test)]

@@ -22,6 +22,7 @@ use crate::engine::progress::{Cancel, Hub, HubView};
 use crate::tui::action::{Action, JobId, ListError};
 use crate::tui::app::App;
 use crate::tui::backend::{Backend, failed_verdict};
+use crate::tui::backup_now::BackupEnd;
 use crate::tui::effect::Effect;
 use crate::tui::restore::{Outcome, Refusal};
 use crate::tui::screens;
@@ -265,6 +266,23 @@ impl<B: Backend> Executor<B> {
                 move |why| Action::RestartFinished {
                     job,
                     result: Err(why),
+                },
+            ),
+            Effect::LoadStack => {
+                self.blocking(|b| Action::StackLoaded(b.stack_status().map(Box::new)));
+            }
+            // Protected: on the way out the backup is waited for, so what it stopped for a
+            // copy is started again before lifeboat exits.
+            Effect::StartBackup { job } => self.spawn_job(
+                job,
+                true,
+                move |b, hub, cancel| Action::BackupFinished {
+                    job,
+                    end: Box::new(b.backup(hub, cancel)),
+                },
+                move |why| Action::BackupFinished {
+                    job,
+                    end: Box::new(BackupEnd::failed(crate::cli::exit::ERROR, why)),
                 },
             ),
             Effect::CancelJob { job } => {

@@ -26,10 +26,12 @@ impl App {
             .collect()
     }
 
-    /// What to do when the console opens: list every folder, read the recovery state.
+    /// What to do when the console opens (and on `r`, and after a backup): list every folder,
+    /// read the recovery state and the stack's status.
     pub fn start(&self) -> Vec<Effect> {
         let mut effects = self.init();
         effects.push(Effect::LoadIncidents);
+        effects.push(Effect::LoadStack);
         effects
     }
 
@@ -98,6 +100,12 @@ impl App {
             }
             Action::RestartFinished { job, result } => {
                 let mut effects = self.on_restarted(job, result);
+                effects.extend(self.quit_if_done());
+                effects
+            }
+            Action::StackLoaded(result) => self.on_stack(result.map(|s| *s)),
+            Action::BackupFinished { job, end } => {
+                let mut effects = self.on_backed_up(job, *end);
                 effects.extend(self.quit_if_done());
                 effects
             }
@@ -197,6 +205,10 @@ impl App {
                 | Context::Lock),
                 c,
             ) => self.incident_command(ctx, c),
+            (Context::History, c) => self.history_command(c),
+            (ctx @ (Context::BackupConfirm | Context::BackupRunning | Context::BackupDone), c) => {
+                self.backup_command(ctx, c)
+            }
             (Context::VerifyRunning, Command::CancelJob) => self.cancel_shown_job(),
             (Context::VerifyDone, Command::Back) => {
                 self.screens.pop();
@@ -243,6 +255,8 @@ impl App {
                 };
             }
             Command::Restore => return self.open_restore(),
+            Command::History => return self.open_history(),
+            Command::BackupNow => return self.ask_backup(),
             c @ (Command::ShowInterrupted | Command::ShowStopped | Command::ShowLock) => {
                 return self.show_incident(c);
             }
@@ -380,6 +394,7 @@ impl App {
                 effects.push(Effect::CancelJob { job: j.id });
             }
         }
+        effects.extend(self.cancel_backup());
         // A restore stops at its next safe point (before a swap, or once the component being
         // swapped is done and rolled back); settles and restarts run to their end.
         if let Some(w) = self
@@ -411,6 +426,9 @@ impl App {
         }
         if let Some(w) = self.wizard.as_mut().filter(|w| w.job == Some(job)) {
             return Some(&mut w.log);
+        }
+        if let Some(b) = self.backup.as_mut().filter(|b| b.job == job) {
+            return Some(&mut b.log);
         }
         if let Some(s) = self.settle.as_mut().filter(|s| s.job == job) {
             return Some(&mut s.log);
@@ -543,7 +561,7 @@ impl App {
     }
 
     /// Scrolls so the selection is on screen and the list does not end in blank rows.
-    fn keep_selection_visible(&mut self) {
+    pub(crate) fn keep_selection_visible(&mut self) {
         let n = self.visible().len();
         let rows = self.list_rows().max(1);
         let b = &mut self.browser;

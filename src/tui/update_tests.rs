@@ -268,13 +268,18 @@ fn r_reads_the_folders_again_and_the_selection_stays_on_its_archive() {
     app.update(key('j'));
     app.update(key('j'));
     let effects = app.update(key('r'));
-    assert_eq!(effects.len(), 3);
+    assert_eq!(effects.len(), 4);
     assert!(
         effects[..2]
             .iter()
             .all(|e| matches!(e, Effect::ListFolder { .. }))
     );
     assert_eq!(effects[2], Effect::LoadIncidents, "the recovery state too");
+    assert_eq!(
+        effects[3],
+        Effect::LoadStack,
+        "and the stack's last failed run"
+    );
     // The NAS folder comes back first and empty: the home archive stays selected.
     app.update(Action::FolderListed {
         folder: 1,

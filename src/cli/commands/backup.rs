@@ -8,15 +8,13 @@ use serde_json::json;
 use crate::cli::args::BackupArgs;
 use crate::cli::render::{self, Session, size};
 use crate::cli::{Context, exit, fail, output, signals};
-use crate::engine::backup::{self, BackupOutcome, BackupRequest};
+use crate::engine::backup::{self, BackupOutcome, LockedRequest};
 use crate::engine::docker::Docker;
 use crate::engine::error::{Error, ErrorKind, Result};
 use crate::engine::lock::HostLock;
 use crate::engine::plan::{self, BackupPlan, CheckStatus, Selection};
-use crate::engine::progress::{Event, Reporter};
 use crate::engine::runs::{self, Run};
 use crate::engine::stack;
-use crate::engine::stopped::Ledger;
 use crate::engine::text::sanitize_max;
 
 pub fn run(ctx: &Context, args: &BackupArgs) -> u8 {
@@ -61,11 +59,7 @@ fn failed(ctx: &Context, e: &Error) -> u8 {
 fn error_code(e: &Error) -> u8 {
     match (e.kind(), signals::received()) {
         (ErrorKind::Cancelled, Some(sig)) => signals::exit_code(sig),
-        (ErrorKind::Cancelled, None) => exit::CANCELLED,
-        (ErrorKind::Locked, _) => exit::LOCKED,
-        (ErrorKind::Secret, _) => exit::SECRET,
-        (ErrorKind::Interrupted, _) => exit::INTERRUPTED,
-        _ => exit::ERROR,
+        (kind, _) => exit::for_backup_error(kind),
     }
 }
 
@@ -126,54 +120,21 @@ fn execute(ctx: &Context, args: &BackupArgs, profile: &stack::Profile) -> Result
             }
             return Ok(Err(p));
         }
-        let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat backup")?;
-        // An interrupted restore may hold half-swapped data: nothing runs until it is settled.
-        if let Some(r) = crate::engine::journal::unsettled(&state)?.first() {
-            return Err(crate::engine::journal::refuse(r));
-        }
-        let ledger = Ledger::new(&state);
-        for held in ledger.list()? {
-            let message = match ledger.release(&docker, &held.container).await? {
-                None => format!(
-                    "started {} again: a previous run left it stopped",
-                    held.container
-                ),
-                Some(note) => note,
-            };
-            session.reporter().event(Event::Warning { message });
-        }
-        backup::clean_leftovers(&output_dir, &staging);
-        let p = plan::plan(&docker, profile, &chosen, &output_dir, &staging).await;
-        // Space and write access are checked before anything is stopped or written.
-        if let Some(c) = p.checks.iter().find(|c| {
-            c.status == CheckStatus::Fail
-                && (c.id.starts_with("disk:") || c.id.starts_with("write:"))
-        }) {
-            return Err(Error::Other(format!(
-                "{}: {}; nothing was written",
-                c.label, c.detail
-            )));
-        }
         let mut options = BTreeMap::new();
         options.insert("include_models".into(), json!(args.include_models));
         options.insert("skip".into(), json!(selection(args).skip));
         options.insert("only".into(), json!(args.only));
-        let warnings = p
-            .checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::Warn && c.id.starts_with("disk:"))
-            .map(|c| format!("{}: {}", c.label, c.detail))
-            .collect();
-        let req = BackupRequest {
+        let req = LockedRequest {
             profile,
             components: chosen.clone(),
             output_dir: output_dir.clone(),
             staging: staging.clone(),
             state: state.clone(),
+            lock: ctx.locations.lock.clone(),
+            holder: "lifeboat backup",
             options,
-            warnings,
         };
-        backup::run(&docker, &req, session.reporter(), &cancel)
+        backup::run_locked(&docker, &req, session.reporter(), &cancel)
             .await
             .map(Ok)
     });
@@ -242,18 +203,8 @@ fn summarize(ctx: &Context, o: &BackupOutcome) -> Ran {
     let Some(c) = &o.committed else {
         return (exit::ERROR, Some("nothing committed".into()), None);
     };
-    let code = if !o.failed.is_empty() {
-        exit::PARTIAL
-    } else if !o.warnings.is_empty() {
-        exit::WARNINGS
-    } else {
-        exit::OK
-    };
-    let reason = o
-        .failed
-        .first()
-        .map(|(n, r, _)| format!("{n}: {r}"))
-        .or_else(|| o.warnings.first().cloned());
+    let code = exit::for_backup(o);
+    let reason = o.reason();
     if ctx.json {
         let failed: Vec<_> = o
             .failed

@@ -22,11 +22,12 @@ struct Areas {
     details: Rect,
 }
 
-fn layout(area: Rect) -> Areas {
+/// `failed`: the header has a line for a failed backup run.
+fn layout(area: Rect, failed: bool) -> Areas {
     // On short terminals the details shrink to one line so the list keeps its rows.
     let details = if area.height >= 22 { 6 } else { 3 };
     let [header, list, details] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(if failed { 3 } else { 2 }),
         Constraint::Fill(1),
         Constraint::Length(details),
     ])
@@ -39,14 +40,14 @@ fn layout(area: Rect) -> Areas {
 }
 
 /// Rows of archives the list shows at terminal size `size` (borders, column header, status
-/// line and footer taken off), for paging and scrolling in `update`.
-pub fn list_rows(size: (u16, u16)) -> usize {
+/// line and footer taken off), for paging and scrolling in `update`; `failed` as in `layout`.
+pub fn list_rows(size: (u16, u16), failed: bool) -> usize {
     let body = Rect::new(0, 0, size.0, size.1.saturating_sub(2));
-    usize::from(layout(body).list.height.saturating_sub(3))
+    usize::from(layout(body, failed).list.height.saturating_sub(3))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
-    let a = layout(area);
+    let a = layout(area, app.failed_run_to_show().is_some());
     frame.render_widget(header(app, ui, a.header.width), a.header);
     draw_list(frame, a.list, app, ui);
     frame.render_widget(details(app, ui), a.details);
@@ -126,7 +127,39 @@ fn header<'a>(app: &App, ui: &Ui, width: u16) -> Paragraph<'a> {
         &ui.clean(&format!(" folders: {}", folders.join("  "))),
         usize::from(width),
     );
-    Paragraph::new(vec![title, Line::styled(folders, t.dim)])
+    let mut lines = vec![title];
+    lines.extend(failed_run(app, ui, width));
+    lines.push(Line::styled(folders, t.dim));
+    Paragraph::new(lines)
+}
+
+/// " last failed backup run (tars-home): 2d ago, exit 12: <reason>", when there is one to
+/// show (see `App::failed_run_to_show`), cut to the width.
+fn failed_run<'a>(app: &App, ui: &Ui, width: u16) -> Option<Line<'a>> {
+    let run = app.failed_run_to_show()?;
+    let profile = app
+        .stack
+        .as_ref()
+        .and_then(|s| s.as_ref().ok())
+        .map(|s| s.profile.as_str())
+        .unwrap_or_default();
+    let when = match run.end.parse::<jiff::Timestamp>() {
+        Ok(t) => format!("{} ago", catalog::age(app.now, t)),
+        Err(_) => run.end.clone(),
+    };
+    let reason = run
+        .reason
+        .as_deref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    let text = format!(
+        " last failed backup run ({profile}): {when}, exit {}{reason}",
+        run.exit_code
+    );
+    Some(Line::styled(
+        ui.cut(&ui.clean(&text), usize::from(width)),
+        ui.theme.warn,
+    ))
 }
 
 fn now_minus(app: &App, t: jiff::Timestamp) -> i64 {

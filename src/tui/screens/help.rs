@@ -65,6 +65,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         Context::Interrupted | Context::Busy | Context::SettleDone => " Help: interrupted restore ",
         Context::Stopped => " Help: held containers ",
         Context::Lock => " Help: lock ",
+        Context::History => " Help: size history ",
+        Context::BackupConfirm | Context::BackupRunning | Context::BackupDone => " Help: backup ",
         Context::Help | Context::ConfirmQuit | Context::Ask => " Help ",
     };
     frame.render_widget(Clear, rect);
@@ -126,6 +128,12 @@ fn quit_question(app: &App, ui: &Ui) -> Vec<String> {
                 "Before the first swap it aborts and starts again what it stopped; during a swap it finishes that component, then rolls back. Now: {}.",
                 w.cancel_line()
             ),
+        ];
+    }
+    if let Some(b) = app.backup.as_ref().filter(|b| b.running()) {
+        return vec![
+            format!("A backup of {} is running.", ui.clean(&b.profile)),
+            "Cancel it and quit? It starts again what it stopped and commits nothing.".into(),
         ];
     }
     if app.settle_running() || app.restart_running() {

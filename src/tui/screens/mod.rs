@@ -13,8 +13,10 @@
 //! +--------------------------------------------------+
 //! ```
 
+pub mod backup;
 pub mod browser;
 pub mod help;
+pub mod history;
 pub mod incidents;
 pub mod manifest;
 pub mod restore_run;
@@ -63,6 +65,14 @@ pub fn draw(frame: &mut Frame, app: &App, ui: &Ui) {
         Some(Screen::Settle) => incidents::draw_settle(frame, body, app, ui),
         Some(Screen::Stopped { asking }) => incidents::draw_stopped(frame, body, app, ui, *asking),
         Some(Screen::Lock) => incidents::draw_lock(frame, body, app, ui),
+        Some(Screen::History { profile, scroll }) => {
+            history::draw(frame, body, app, ui, profile.as_deref(), *scroll);
+        }
+        Some(Screen::BackupConfirm) => {
+            browser::draw(frame, body, app, ui);
+            backup::draw_confirm(frame, body, app, ui);
+        }
+        Some(Screen::Backup) => backup::draw(frame, body, app, ui),
     }
     frame.render_widget(status_line(app, ui), status);
     frame.render_widget(footer_line(app, ui, footer.width), footer);
@@ -102,6 +112,28 @@ fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
                 " {what}{pct}: {}",
                 ui.clean(&crate::tui::update::file_name(&j.archive))
             ),
+            ui.theme.warn,
+        ));
+    }
+    if let Some(b) = app
+        .backup
+        .as_ref()
+        .filter(|b| b.running() && app.screens.last() != Some(&Screen::Backup))
+    {
+        let what = if b.cancelling {
+            "cancelling backup"
+        } else {
+            "backup running"
+        };
+        let step = b
+            .log
+            .steps
+            .last()
+            .map(|s| format!(": {}", ui.clean(&s.label)))
+            .unwrap_or_default();
+        let text = format!(" {what} of {}{step} (B shows it)", ui.clean(&b.profile));
+        return Paragraph::new(Span::styled(
+            ui.cut(&text, usize::from(app.size.0)),
             ui.theme.warn,
         ));
     }

@@ -1,0 +1,74 @@
+//! The key tables of the size history and "backup now" (the question, the run, its summary),
+//! in the same form as `keymap`'s: the footer, the help and the lookup read them through
+//! `keymap::bindings`.
+
+use crate::tui::keymap::{Binding, CTRL_C, Command as C, ENDS, HELP, Key as K, PAGE, b, shown};
+
+pub static HISTORY: &[Binding] = &[
+    shown(
+        b(
+            &[
+                (K::Up, C::Up),
+                (K::Down, C::Down),
+                (K::Char('k'), C::Up),
+                (K::Char('j'), C::Down),
+            ],
+            "scroll by component",
+            Some("scroll"),
+        ),
+        "↑↓/jk",
+        "j/k",
+    ),
+    PAGE,
+    ENDS,
+    b(
+        &[(K::Esc, C::Back), (K::Char('q'), C::Back)],
+        "back to the list",
+        Some("back"),
+    ),
+    HELP,
+    CTRL_C,
+];
+
+pub static BACKUP_CONFIRM: &[Binding] = &[
+    b(
+        &[(K::Char('y'), C::Yes)],
+        "start the backup (takes the host lock)",
+        Some("back up now"),
+    ),
+    b(
+        &[
+            (K::Char('n'), C::No),
+            (K::Esc, C::No),
+            (K::Char('q'), C::No),
+        ],
+        "do not back up",
+        Some("no"),
+    ),
+    CTRL_C,
+];
+
+pub static BACKUP_RUNNING: &[Binding] = &[
+    b(
+        &[(K::Char('c'), C::CancelJob)],
+        "cancel the backup (what it stopped is started again; nothing is committed)",
+        Some("cancel"),
+    ),
+    b(
+        &[(K::Esc, C::Back)],
+        "back to the list (the backup goes on)",
+        Some("hide"),
+    ),
+    HELP,
+    CTRL_C,
+];
+
+pub static BACKUP_DONE: &[Binding] = &[
+    b(
+        &[(K::Esc, C::Back), (K::Char('q'), C::Back)],
+        "back to the list",
+        Some("back"),
+    ),
+    HELP,
+    CTRL_C,
+];
