@@ -26,6 +26,7 @@ pub mod backup_now;
 pub mod effect;
 pub mod engine_backup;
 pub mod engine_restore;
+pub mod frame_trace;
 pub mod history;
 pub mod incidents;
 pub mod incidents_update;

@@ -83,6 +83,7 @@ where
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
     let mut quit = false;
+    let mut trace = crate::tui::frame_trace::FrameTrace::from_env();
     for e in app.start() {
         quit |= exec.run(e);
     }
@@ -105,11 +106,15 @@ where
             }
             dirty = false;
             last_frame = Some(Instant::now());
+            trace.drawn(app);
         }
         let mut actions = Vec::new();
         tokio::select! {
             ev = events.next(), if input_open => match ev {
                 Some(Ok(ev)) => {
+                    if matches!(ev, TermEvent::Key(_)) {
+                        trace.key();
+                    }
                     // A fresh "now" first: what a key starts (a job) is stamped with it.
                     actions.push(Action::Tick(clock()));
                     actions.extend(Action::from_terminal(ev));
