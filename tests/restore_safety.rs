@@ -488,13 +488,23 @@ fn restore_line(env: &Env, archive: &std::path::Path) -> String {
 /// Runs `line` in a new tmux session, waits for the journal to show the first swap begin,
 /// kills the session (SIGHUP to the restore, its terminal gone) and waits for lifeboat to end.
 fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
-    let session = format!("lbt-safety-{}", std::process::id());
-    let o = std::process::Command::new("tmux")
+    // A tmux server of its own per call: a second session started while the first call's
+    // server is still exiting could land in the dying server (no pane pid to wait for).
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let socket = format!("lbt-safety-{}-{n}", std::process::id());
+    let tmux = || {
+        let mut c = std::process::Command::new("tmux");
+        c.args(["-L", &socket, "-f", "/dev/null"]);
+        c
+    };
+    let session = "restore";
+    let o = tmux()
         .args([
             "new-session",
             "-d",
             "-s",
-            &session,
+            session,
             "-x",
             "100",
             "-y",
@@ -506,15 +516,19 @@ fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
         .output()
         .unwrap();
     assert!(o.status.success(), "tmux: {}", stderr(&o));
-    let pid = stdout(&run(std::process::Command::new("tmux").args([
+    let pid = stdout(&run(tmux().args([
         "list-panes",
         "-t",
-        &session,
+        session,
         "-F",
         "#{pane_pid}",
     ])))
     .trim()
     .to_string();
+    assert!(
+        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()),
+        "no pane pid from tmux: {pid:?}"
+    );
     wait_for("the first swap to begin", || {
         journals(env).iter().any(|(_, l)| {
             l.iter().any(|r| {
@@ -532,7 +546,7 @@ fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
     );
     // Its exit status is no use: with the last session gone the server exits before it
     // answers ("no server running").
-    let _ = run(std::process::Command::new("tmux").args(["kill-session", "-t", &session]));
+    let _ = run(tmux().args(["kill-server"]));
     // It finishes the component in flight (or, under nohup, the whole restore with its safety
     // copies and Chroma's restart): on a loaded 2-core machine that can take minutes.
     let started = std::time::Instant::now();
