@@ -17,6 +17,8 @@
 //!   their part of `update`).
 //! - `runtime`: the event loop; `backend`: the engine behind a trait; `terminal`: raw mode,
 //!   the alternate screen and the panic hook; `theme`: colours, monochrome, ASCII.
+//! - `log_tap`: the tracing layer that forwards log lines to the console (never to the
+//!   terminal) while it runs.
 
 pub mod action;
 pub mod app;
@@ -31,6 +33,7 @@ pub mod history;
 pub mod incidents;
 pub mod incidents_update;
 pub mod keymap;
+pub mod log_tap;
 pub mod restore;
 pub mod restore_keys;
 pub mod runtime;
