@@ -1,9 +1,11 @@
-//! The console's restore wizard end to end, as an on-call engineer drives it: the real binary
-//! in a real terminal (a tmux pane) on the reference stack (project `lbt-console`). Open
-//! lifeboat, pick the newest backup, verify it, tick only postgres, pass the checklist run for
-//! real, type the stack name, watch the progress, read the validation; then real clients prove
-//! PostgreSQL equals the backup while Redis kept the keys written after it. The same flow at
-//! 80x24 under NO_COLOR. Needs Docker and tmux; fails loudly without them.
+//! The console end to end, as an on-call engineer drives it: the real binary in a real
+//! terminal (a tmux pane) on the reference stack (project `lbt-console`). Open lifeboat, pick
+//! the newest backup, verify it, tick only postgres, pass the checklist run for real, type the
+//! stack name, watch the progress (resized mid-way), read the validation; then real clients
+//! prove PostgreSQL equals the backup while Redis kept the keys written after it. The same flow
+//! at 80x24 under NO_COLOR. The bad cases: the lock held by a cron backup, Docker lost behind a
+//! cut socket, the terminal closed mid-restore. Backup now, checked with `sha256sum -c` and
+//! `tar`. Needs Docker and tmux; fails loudly without them.
 
 mod common;
 
@@ -456,4 +458,56 @@ fn a_terminal_closed_mid_restore_ends_at_a_safe_point() {
     assert!(!screen.contains("Interrupted restore"), "{screen}");
     pane.keys(&["q"]);
     pane.wait("EXIT=0");
+}
+
+/// Backup now (`B`, `y`) runs the real backup from the console: live progress, the summary,
+/// the new archive at the top of the list; `sha256sum -c` accepts it and runs.jsonl has it.
+#[test]
+fn backup_now_commits_an_archive_the_real_tools_accept() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    std::fs::create_dir_all(env.out()).unwrap();
+    let (vars, line) = console(&env, "");
+    let pane = Pane::start("backup", &vars, &line, 120, 30);
+    pane.wait("Backups 0 of 0");
+    pane.keys(&["B"]);
+    pane.wait("Back up profile tars-home now?");
+    pane.keys(&["y"]);
+    let screen = pane.wait_for("the backup's end", Duration::from_secs(600), |s| {
+        s.contains("COMMITTED") || s.contains("FAILED")
+    });
+    capture("backup-done", &screen);
+    assert!(screen.contains("COMMITTED"), "{screen}");
+    pane.keys(&["Escape"]);
+    let screen = pane.wait("Backups 1 of 1");
+    assert!(
+        screen.contains("▶ not verified"),
+        "the new archive is selected:\n{screen}"
+    );
+    pane.keys(&["q"]);
+    pane.wait("EXIT=0");
+
+    let archive = env.archive();
+    let o = sh(
+        &env.out(),
+        &format!(
+            "sha256sum -c {}.sha256",
+            archive.file_name().unwrap().to_string_lossy()
+        ),
+    );
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = sh(
+        &env.out(),
+        &format!("tar -tzf {} >/dev/null", archive.display()),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs = std::fs::read_to_string(env.dir.path().join("state/runs.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(runs.lines().last().unwrap()).unwrap();
+    assert!(matches!(last["exit_code"].as_u64(), Some(0 | 3)), "{last}");
+    assert_eq!(
+        last["archive"].as_str().unwrap(),
+        archive.to_str().unwrap(),
+        "{last}"
+    );
 }

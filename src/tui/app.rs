@@ -437,8 +437,12 @@ pub fn usual_interval(newest_first: &[jiff::Timestamp]) -> Option<i64> {
         return None;
     }
     gaps.sort_unstable();
-    Some(gaps[gaps.len() / 2])
+    // Backups minutes apart are someone trying things by hand, not a schedule to be late for.
+    Some(gaps[gaps.len() / 2]).filter(|g| *g >= MIN_SCHEDULE)
 }
+
+/// The shortest usual gap taken for a schedule (10 minutes).
+const MIN_SCHEDULE: i64 = 600;
 
 /// A manifest's capture time in `tz` as "2026-01-05 14:00".
 pub fn short_time(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
@@ -459,6 +463,12 @@ mod tests {
             usual_interval(&[t(72), t(48), t(24), t(23)]),
             Some(24 * 3600),
             "one odd gap does not move it"
+        );
+        let s = |x: i64| jiff::Timestamp::from_second(x).unwrap();
+        assert_eq!(
+            usual_interval(&[s(100), s(92), s(84)]),
+            None,
+            "seconds apart is no schedule"
         );
     }
 }

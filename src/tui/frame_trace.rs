@@ -1,6 +1,6 @@
 //! `LIFEBOAT_FRAME_TRACE=FILE`: the console's timing for `scripts/bench`, one JSON line per
-//! measurement: each key's latency from its arrival to the end of the draw that shows it, and
-//! the first frame that shows every folder listed. Off (and free) when the variable is unset.
+//! measurement: each key's latency from its arrival to the end of the draw that shows it, the
+//! first frame that shows every folder listed, and the first with every manifest copy read. Off (and free) when the variable is unset.
 
 use std::io::Write;
 use std::time::Instant;
@@ -12,6 +12,7 @@ pub struct FrameTrace {
     /// Arrival times of the keys no frame has shown yet.
     keys: Vec<Instant>,
     listed: bool,
+    manifests_read: bool,
     started: Instant,
 }
 
@@ -31,6 +32,7 @@ impl FrameTrace {
             out,
             keys: Vec::new(),
             listed: false,
+            manifests_read: false,
             started: Instant::now(),
         }
     }
@@ -66,6 +68,16 @@ impl FrameTrace {
             let _ = writeln!(
                 out,
                 r#"{{"event":"listed","archives":{},"since_start_ms":{},"unix_ms":{unix_ms}}}"#,
+                app.entries.len(),
+                now.duration_since(self.started).as_millis()
+            );
+        }
+        // Components and badges need every manifest copy read (in the background).
+        if self.listed && !self.manifests_read && app.entries.iter().all(|e| !e.manifest_pending) {
+            self.manifests_read = true;
+            let _ = writeln!(
+                out,
+                r#"{{"event":"manifests_read","archives":{},"since_start_ms":{}}}"#,
                 app.entries.len(),
                 now.duration_since(self.started).as_millis()
             );

@@ -33,7 +33,7 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         )),
         Line::raw(""),
         Line::styled(
-            " It takes the host lock: a cron backup or a restore waits for it.",
+            " It holds the host lock: a cron backup meanwhile is refused.",
             t.dim,
         ),
         Line::styled(
