@@ -485,6 +485,19 @@ fn backup_now_commits_an_archive_the_real_tools_accept() {
         screen.contains("▶ not verified"),
         "the new archive is selected:\n{screen}"
     );
+    // The jobs and log pane: the backup as a job of the session, its steps as log lines.
+    pane.keys(&["J"]);
+    let screen = pane.wait("Jobs and log");
+    capture("jobs-log", &screen);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("backup") && l.contains("committed")),
+        "{screen}"
+    );
+    assert!(screen.contains("engine::progress"), "{screen}");
+    pane.keys(&["Escape"]);
+    pane.wait("Backups 1 of 1");
     pane.keys(&["q"]);
     pane.wait("EXIT=0");
 

@@ -116,8 +116,53 @@ impl Hub {
     }
 }
 
+/// One log line per lifecycle event (never per byte count): the post-mortem record of what a
+/// run did, in `lifeboat.log` and the console's log pane. The texts are the ones already shown
+/// on the screen, which never carry secrets.
+fn log(event: &Event) {
+    // Names from disk and archives reach these texts: no terminal escapes into the log file.
+    use crate::engine::text::sanitize as clean;
+    match event {
+        Event::JobStarted { job, target } => {
+            tracing::info!(job, target = %clean(target), "job started")
+        }
+        Event::StepStarted { step, label, .. } => tracing::info!(step, "{}", clean(label)),
+        Event::StepFinished {
+            step,
+            outcome: StepOutcome::Failed,
+            detail,
+        } => match detail {
+            Some(d) => tracing::warn!(step, "step failed: {}", clean(d)),
+            None => tracing::warn!(step, "step failed"),
+        },
+        Event::StepFinished { step, outcome, .. } => {
+            tracing::info!(step, "step {}", outcome_word(*outcome))
+        }
+        Event::Warning { message } => tracing::warn!("{}", clean(message)),
+        Event::Note { message } => tracing::info!("{}", clean(message)),
+        Event::JobFinished {
+            job,
+            ok: true,
+            summary,
+        } => tracing::info!(job, "{}", clean(summary)),
+        Event::JobFinished { job, summary, .. } => tracing::warn!(job, "{}", clean(summary)),
+        Event::Progress { .. } => {}
+    }
+}
+
+fn outcome_word(o: StepOutcome) -> &'static str {
+    match o {
+        StepOutcome::Ok => "done",
+        StepOutcome::Warning => "done with a warning",
+        StepOutcome::Skipped => "skipped",
+        StepOutcome::Failed => "failed",
+        StepOutcome::Cancelled => "cancelled",
+    }
+}
+
 impl Reporter for Hub {
     fn event(&self, event: Event) {
+        log(&event);
         if let Event::StepFinished { step, .. } = &event {
             let mut l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
             l.steps.remove(step);
@@ -204,6 +249,66 @@ impl<'a> StepCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Everything a `tracing` subscriber writes, for asserting on log lines.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lifecycle_events_are_logged_once_each_and_cleaned_progress_never() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let (hub, _view) = Hub::new();
+            hub.event(Event::StepStarted {
+                step: "read".into(),
+                label: "reading evil\x1b[2J.tar.gz".into(),
+                total: Some(10),
+            });
+            hub.progress("read", 5, Some(10));
+            hub.event(Event::StepFinished {
+                step: "read".into(),
+                outcome: StepOutcome::Failed,
+                detail: None,
+            });
+            hub.event(Event::Warning {
+                message: "disk almost full".into(),
+            });
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(
+            lines[0].contains("INFO") && lines[0].contains("reading evil"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\x1b'),
+            "an escape reached the log: {text:?}"
+        );
+        assert!(
+            lines[1].contains("WARN") && lines[1].contains("step failed step=\"read\""),
+            "{text}"
+        );
+        assert!(
+            lines[2].contains("WARN") && lines[2].contains("disk almost full"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn progress_is_coalesced_and_lifecycle_kept() {

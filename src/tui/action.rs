@@ -13,6 +13,7 @@ use crate::engine::recover::Released;
 use crate::engine::verify::Verdict;
 use crate::tui::backup_now::{BackupEnd, StackStatus};
 use crate::tui::incidents::{Incidents, SettledView};
+use crate::tui::log_tap::LogLine;
 use crate::tui::restore::{Outcome, Plan, Refusal, Target};
 
 /// A background job's number, unique for the session.
@@ -84,6 +85,8 @@ pub enum Action {
     StackLoaded(Result<Box<StackStatus>, String>),
     /// A "backup now" run ended (every event it sent came before this).
     BackupFinished { job: JobId, end: Box<BackupEnd> },
+    /// Lines the log tap forwarded, oldest first.
+    Log(Vec<LogLine>),
     /// SIGTERM, SIGHUP or SIGINT from outside: cancel the jobs and leave.
     Signal(i32),
     /// The terminal's input ended or failed (the SSH session is gone).

@@ -12,6 +12,7 @@ use crate::tui::action::JobId;
 use crate::tui::backup_now::{BackupRun, StackStatus};
 use crate::tui::incidents::{Incidents, Restart, Settle};
 use crate::tui::keymap::Context;
+use crate::tui::log_pane::{JobRow, LogTail};
 use crate::tui::restore::{Step, Wizard};
 use crate::tui::steps::StepLog;
 
@@ -112,6 +113,8 @@ pub enum Screen {
     BackupConfirm,
     /// The backup run of this session (`App::backup`).
     Backup,
+    /// This session's jobs and the log tail (`App::log`).
+    Jobs,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +197,10 @@ pub struct App {
     pub stack: Option<Result<StackStatus, String>>,
     /// The backup run of this session, if one was started.
     pub backup: Option<BackupRun>,
+    /// The log lines the tap forwarded this session (the last 500).
+    pub log: LogTail,
+    /// The checklists and restores of wizards closed this session, for the jobs pane.
+    pub closed_wizards: Vec<JobRow>,
 }
 
 impl App {
@@ -235,6 +242,8 @@ impl App {
             history: Vec::new(),
             stack: None,
             backup: None,
+            log: LogTail::default(),
+            closed_wizards: Vec::new(),
         }
     }
 
@@ -288,6 +297,7 @@ impl App {
                 Context::BackupRunning
             }
             Some(Screen::Backup) => Context::BackupDone,
+            Some(Screen::Jobs) => Context::Jobs,
         }
     }
 

@@ -1,5 +1,5 @@
-//! The key tables of the size history and "backup now" (the question, the run, its summary),
-//! in the same form as `keymap`'s: the footer, the help and the lookup read them through
+//! The key tables of the size history, "backup now" (the question, the run, its summary) and
+//! the jobs and log pane, in the same form as `keymap`'s: the footer, the help and the lookup read them through
 //! `keymap::bindings`.
 
 use crate::tui::keymap::{Binding, CTRL_C, Command as C, ENDS, HELP, Key as K, PAGE, b, shown};
@@ -66,6 +66,49 @@ pub static BACKUP_RUNNING: &[Binding] = &[
 pub static BACKUP_DONE: &[Binding] = &[
     b(
         &[(K::Esc, C::Back), (K::Char('q'), C::Back)],
+        "back to the list",
+        Some("back"),
+    ),
+    HELP,
+    CTRL_C,
+];
+
+pub static JOBS: &[Binding] = &[
+    shown(
+        b(
+            &[
+                (K::Up, C::Up),
+                (K::Down, C::Down),
+                (K::Char('k'), C::Up),
+                (K::Char('j'), C::Down),
+            ],
+            "scroll the log",
+            Some("scroll"),
+        ),
+        "↑↓/jk",
+        "j/k",
+    ),
+    PAGE,
+    shown(
+        b(
+            &[
+                (K::Home, C::Top),
+                (K::End, C::Bottom),
+                (K::Char('g'), C::Top),
+                (K::Char('G'), C::Bottom),
+            ],
+            "oldest line kept / the end (follow new lines again)",
+            Some("follow"),
+        ),
+        "End/G",
+        "End/G",
+    ),
+    b(
+        &[
+            (K::Esc, C::Back),
+            (K::Char('q'), C::Back),
+            (K::Char('J'), C::Back),
+        ],
         "back to the list",
         Some("back"),
     ),

@@ -48,6 +48,8 @@ pub enum Context {
     BackupConfirm,
     BackupRunning,
     BackupDone,
+    /// This session's jobs and the log.
+    Jobs,
 }
 
 /// What a key asks for. `update` decides what that means in the current state.
@@ -105,6 +107,8 @@ pub enum Command {
     History,
     /// Back up the configured profile now (asks first).
     BackupNow,
+    /// Show this session's jobs and the log.
+    Jobs,
 }
 
 /// A key as the tables name it.
@@ -315,6 +319,11 @@ static BROWSER: &[Binding] = &[
         "size history of the profile's components",
         Some("history"),
     ),
+    b(
+        &[(K::Char('J'), C::Jobs)],
+        "jobs of this session and the log (warnings, errors)",
+        Some("log"),
+    ),
     CTRL_C,
 ];
 
@@ -441,6 +450,7 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::BackupConfirm => backup_keys::BACKUP_CONFIRM,
         Context::BackupRunning => backup_keys::BACKUP_RUNNING,
         Context::BackupDone => backup_keys::BACKUP_DONE,
+        Context::Jobs => backup_keys::JOBS,
     }
 }
 
@@ -465,7 +475,7 @@ pub fn footer(ctx: Context, ascii: bool) -> Vec<(String, &'static str)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 27] = [
+    const ALL: [Context; 28] = [
         Context::Browser,
         Context::FilterEdit,
         Context::Manifest,
@@ -493,6 +503,7 @@ mod tests {
         Context::BackupConfirm,
         Context::BackupRunning,
         Context::BackupDone,
+        Context::Jobs,
     ];
 
     fn event(k: Key) -> KeyEvent {

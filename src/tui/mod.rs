@@ -12,9 +12,12 @@
 //! - `action`, `effect`: the messages in and out of `update`.
 //! - `app`, `update`: the state and the only code that changes it.
 //! - `keymap`: the one key table behind the footer, the help and the key lookup.
-//! - `screens/`: drawing (browser, manifest, verify, size history, backup, help, too small).
-//! - `backup_now`, `history`: the stack status and backup now, the size history (state and
-//!   their part of `update`).
+//! - `screens/`: drawing (browser, manifest, verify, size history, backup, jobs and log, help,
+//!   too small).
+//! - `backup_now`, `history`, `log_pane`: the stack status and backup now, the size history,
+//!   the jobs and log pane (state and their part of `update`).
+//! - `log_tap`: the tracing layer that forwards log lines to the console (never to the
+//!   terminal) while it runs.
 //! - `runtime`: the event loop; `backend`: the engine behind a trait; `terminal`: raw mode,
 //!   the alternate screen and the panic hook; `theme`: colours, monochrome, ASCII.
 
@@ -31,6 +34,8 @@ pub mod history;
 pub mod incidents;
 pub mod incidents_update;
 pub mod keymap;
+pub mod log_pane;
+pub mod log_tap;
 pub mod restore;
 pub mod restore_keys;
 pub mod runtime;
@@ -53,6 +58,8 @@ mod fixtures;
 mod history_tests;
 #[cfg(test)]
 mod incidents_tests;
+#[cfg(test)]
+mod log_pane_tests;
 #[cfg(test)]
 mod restore_fixtures;
 #[cfg(test)]
@@ -144,6 +151,10 @@ pub fn run(opts: Options) -> u8 {
         backend.index.is_some(),
     );
     app.restore_off = restore_off;
+    // From here until the terminal is back, log lines go to the pane (and the file), never
+    // to the screen.
+    let tap = log_tap::Tap::console();
+    let logs = tap.open();
     let result = rt.block_on(async {
         let events = crossterm::event::EventStream::new();
         runtime::run(
@@ -151,12 +162,16 @@ pub fn run(opts: Options) -> u8 {
             &ui,
             backend,
             &mut console,
-            events,
-            sig_rx,
+            runtime::Inputs {
+                events,
+                external: sig_rx,
+                logs,
+            },
             jiff::Timestamp::now,
         )
         .await
     });
+    tap.close();
     drop(console);
     if let Some(h) = signals {
         h.close();

@@ -5,7 +5,8 @@
 //! Engine work runs on blocking threads and reports through an engine `Hub` (lifecycle
 //! events queued, byte counts coalesced), so the engine never waits for the screen. The loop
 //! reads each job's hub every 100 ms while jobs run, which caps progress repaints at about
-//! ten a second; with nothing running the loop sleeps until a key or the 30-second clock.
+//! ten a second; with nothing running the loop sleeps until a key, a log line from the tap
+//! or the 30-second clock.
 
 use std::collections::HashMap;
 use std::io;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use crossterm::event::Event as TermEvent;
 use futures_util::{Stream, StreamExt};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{Receiver, UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -24,6 +25,7 @@ use crate::tui::app::App;
 use crate::tui::backend::{Backend, failed_verdict};
 use crate::tui::backup_now::BackupEnd;
 use crate::tui::effect::Effect;
+use crate::tui::log_tap::LogLine;
 use crate::tui::restore::{Outcome, Refusal};
 use crate::tui::screens;
 use crate::tui::theme::Ui;
@@ -51,15 +53,26 @@ struct Running {
     protected: bool,
 }
 
-/// Runs the console until `Effect::Quit`. `events` is the terminal's input, `external` the
-/// signals; `clock` says what time it is (fixed in tests).
+/// Log lines taken from the tap in one go: one action, one frame, however fast they come.
+const LOG_BATCH: usize = 256;
+
+/// What the loop listens to besides its own jobs.
+pub struct Inputs<E> {
+    /// The terminal's input.
+    pub events: E,
+    /// Signals, as actions.
+    pub external: UnboundedReceiver<Action>,
+    /// Log lines from the tap (`log_tap::Tap::open`).
+    pub logs: Receiver<LogLine>,
+}
+
+/// Runs the console until `Effect::Quit`; `clock` says what time it is (fixed in tests).
 pub async fn run<B, S, E>(
     app: &mut App,
     ui: &Ui,
     backend: Arc<B>,
     surface: &mut S,
-    mut events: E,
-    mut external: UnboundedReceiver<Action>,
+    inputs: Inputs<E>,
     clock: impl Fn() -> jiff::Timestamp,
 ) -> io::Result<()>
 where
@@ -67,6 +80,11 @@ where
     S: Surface,
     E: Stream<Item = io::Result<TermEvent>> + Unpin,
 {
+    let Inputs {
+        mut events,
+        mut external,
+        mut logs,
+    } = inputs;
     let (tx, mut rx) = unbounded_channel::<Action>();
     let mut exec = Executor {
         backend,
@@ -126,6 +144,17 @@ where
             },
             Some(a) = rx.recv() => actions.push(a),
             Some(a) = external.recv() => actions.push(a),
+            // Wakes only when a line arrives: an idle console stays asleep.
+            Some(line) = logs.recv() => {
+                let mut lines = vec![line];
+                while lines.len() < LOG_BATCH {
+                    match logs.try_recv() {
+                        Ok(l) => lines.push(l),
+                        Err(_) => break,
+                    }
+                }
+                actions.push(Action::Log(lines));
+            }
             _ = poll.tick(), if !exec.jobs.is_empty() => {
                 actions.push(Action::Tick(clock()));
                 exec.drain_all(&mut actions);

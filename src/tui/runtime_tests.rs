@@ -135,6 +135,8 @@ impl Surface for Recorder {
 pub(super) struct Harness {
     pub(super) keys: UnboundedSender<io::Result<TermEvent>>,
     pub(super) signals: UnboundedSender<Action>,
+    /// The tap's side of the log channel.
+    pub(super) logs: tokio::sync::mpsc::Sender<crate::tui::log_tap::LogLine>,
     frames: Arc<Mutex<Vec<String>>>,
 }
 
@@ -203,6 +205,7 @@ where
 {
     let (key_tx, key_rx) = unbounded_channel();
     let (sig_tx, sig_rx) = unbounded_channel();
+    let (log_tx, log_rx) = tokio::sync::mpsc::channel(crate::tui::log_tap::QUEUE);
     let frames = Arc::new(Mutex::new(Vec::new()));
     let mut surface = Recorder {
         term: Terminal::new(TestBackend::new(80, 24)).unwrap(),
@@ -219,6 +222,7 @@ where
     let harness = Harness {
         keys: key_tx,
         signals: sig_tx,
+        logs: log_tx,
         frames: frames.clone(),
     };
     let run = runtime::run(
@@ -226,8 +230,11 @@ where
         &ui,
         fake,
         &mut surface,
-        input(key_rx),
-        sig_rx,
+        runtime::Inputs {
+            events: input(key_rx),
+            external: sig_rx,
+            logs: log_rx,
+        },
         now,
     );
     let (result, ()) = tokio::time::timeout(Duration::from_secs(30), async {
@@ -343,4 +350,27 @@ async fn progress_repaints_are_capped_at_about_ten_a_second() {
         (1..=12).contains(&verifying),
         "{verifying} frames for 600 ms of progress"
     );
+}
+
+/// A log line from the tap reaches the pane through the loop (no key, no job to wake it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_line_wakes_the_loop_and_reaches_the_pane() {
+    let (fake, _go) = fake(Script::HalfThenWait);
+    let (app, _) = session(fake, |h| async move {
+        h.shows("2026-01-06 03:00").await;
+        let line = crate::tui::log_tap::LogLine {
+            at: now(),
+            level: tracing::Level::WARN,
+            text: "backup: low space on /var/backups".into(),
+        };
+        h.logs.send(line).await.unwrap();
+        h.shows("1 new warning: J shows the log").await;
+        h.key(KeyCode::Char('J'));
+        h.shows("backup: low space on /var/backups").await;
+        h.key(KeyCode::Esc);
+        h.key(KeyCode::Char('q'));
+    })
+    .await;
+    assert_eq!(app.log.lines.len(), 1);
+    assert_eq!(app.log.unseen_warnings, 0);
 }

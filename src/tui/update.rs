@@ -109,6 +109,7 @@ impl App {
                 effects.extend(self.quit_if_done());
                 effects
             }
+            Action::Log(lines) => self.on_log(lines),
             Action::Signal(sig) => self.leave(Leaving::Signal(sig)),
             Action::InputClosed => self.leave(Leaving::Hangup),
         }
@@ -206,6 +207,7 @@ impl App {
                 c,
             ) => self.incident_command(ctx, c),
             (Context::History, c) => self.history_command(c),
+            (Context::Jobs, c) => self.jobs_command(c),
             (ctx @ (Context::BackupConfirm | Context::BackupRunning | Context::BackupDone), c) => {
                 self.backup_command(ctx, c)
             }
@@ -257,6 +259,7 @@ impl App {
             Command::Restore => return self.open_restore(),
             Command::History => return self.open_history(),
             Command::BackupNow => return self.ask_backup(),
+            Command::Jobs => return self.open_jobs(),
             c @ (Command::ShowInterrupted | Command::ShowStopped | Command::ShowLock) => {
                 return self.show_incident(c);
             }

@@ -55,6 +55,7 @@ impl App {
         }
         let mut effects = Vec::new();
         if self.wizard.is_some() {
+            self.keep_wizard_row();
             effects.push(Effect::RestoreClose);
         }
         self.wizard = Some(Wizard::new(archive.clone(), purpose, preselect));
@@ -383,6 +384,7 @@ impl App {
         if matches!(self.screens.last(), Some(Screen::Restore)) {
             self.screens.pop();
         }
+        self.keep_wizard_row();
         let ran = self.wizard.take().is_some_and(|w| w.outcome.is_some());
         let mut effects = vec![Effect::RestoreClose];
         if ran {

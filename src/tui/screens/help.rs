@@ -24,7 +24,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     };
     let mut lines: Vec<Line> = keys(below).collect();
     if below == Context::Browser {
-        lines.push(Line::raw(""));
+        // The gap before the legend goes first when the screen is short (80x24).
+        if lines.len() + 4 + 2 <= usize::from(area.height) {
+            lines.push(Line::raw(""));
+        }
         // Two states a line: the legend and every key fit one screen at 80x24.
         let legend = [
             ("verified", t.ok, "passed, not changed"),
@@ -67,6 +70,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         Context::Lock => " Help: lock ",
         Context::History => " Help: size history ",
         Context::BackupConfirm | Context::BackupRunning | Context::BackupDone => " Help: backup ",
+        Context::Jobs => " Help: jobs and log ",
         Context::Help | Context::ConfirmQuit | Context::Ask => " Help ",
     };
     frame.render_widget(Clear, rect);

@@ -18,6 +18,7 @@ pub mod browser;
 pub mod help;
 pub mod history;
 pub mod incidents;
+pub mod jobs;
 pub mod manifest;
 pub mod restore_run;
 pub mod too_small;
@@ -73,6 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App, ui: &Ui) {
             backup::draw_confirm(frame, body, app, ui);
         }
         Some(Screen::Backup) => backup::draw(frame, body, app, ui),
+        Some(Screen::Jobs) => jobs::draw(frame, body, app, ui),
     }
     frame.render_widget(status_line(app, ui), status);
     frame.render_widget(footer_line(app, ui, footer.width), footer);
@@ -85,7 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App, ui: &Ui) {
 }
 
 /// A message for the operator, else a job running behind the screen on top, else what needs
-/// attention (an interrupted restore, containers held stopped).
+/// attention (an interrupted restore, containers held stopped), else log warnings not seen.
 fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
     if let Some(m) = &app.message {
         return Paragraph::new(Span::styled(format!(" {}", ui.clean(m)), ui.theme.warn));
@@ -155,6 +157,30 @@ fn status_line<'a>(app: &App, ui: &Ui) -> Paragraph<'a> {
     if !banner.is_empty() && app.screens.is_empty() {
         let text = ui.cut(&format!(" {}", banner.join("; ")), usize::from(app.size.0));
         return Paragraph::new(Span::styled(text, ui.theme.bad));
+    }
+    if app.screens.is_empty() {
+        let (errors, warnings) = (app.log.unseen_errors, app.log.unseen_warnings);
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let (text, style) = match (errors, warnings) {
+            (0, 0) => return Paragraph::new(""),
+            (0, w) => (
+                format!(" {w} new warning{}: J shows the log", plural(w)),
+                ui.theme.warn,
+            ),
+            (e, 0) => (
+                format!(" {e} new error{}: J shows the log", plural(e)),
+                ui.theme.bad,
+            ),
+            (e, w) => (
+                format!(
+                    " {e} new error{} and {w} warning{}: J shows the log",
+                    plural(e),
+                    plural(w)
+                ),
+                ui.theme.bad,
+            ),
+        };
+        return Paragraph::new(Span::styled(text, style));
     }
     Paragraph::new("")
 }
