@@ -499,6 +499,7 @@ fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
         c
     };
     let session = "restore";
+    let pid_file = env.dir.path().join(format!("pane-{n}.pid"));
     let o = tmux()
         .args([
             "new-session",
@@ -512,23 +513,19 @@ fn kill_tmux_mid_swap(env: &Env, line: &str) -> Vec<serde_json::Value> {
             "-c",
         ])
         .arg(env.dir.path())
-        .arg(format!("exec {line}"))
+        .arg(format!("echo $$ > {}; exec {line}", pid_file.display()))
         .output()
         .unwrap();
     assert!(o.status.success(), "tmux: {}", stderr(&o));
-    let pid = stdout(&run(tmux().args([
-        "list-panes",
-        "-t",
-        session,
-        "-F",
-        "#{pane_pid}",
-    ])))
-    .trim()
-    .to_string();
-    assert!(
-        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()),
-        "no pane pid from tmux: {pid:?}"
-    );
+    // The pane's shell writes its pid, then becomes the restore (`exec`).
+    let mut pid = String::new();
+    wait_for("the pane's pid", || {
+        pid = std::fs::read_to_string(&pid_file)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+    });
     wait_for("the first swap to begin", || {
         journals(env).iter().any(|(_, l)| {
             l.iter().any(|r| {
