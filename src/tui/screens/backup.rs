@@ -125,29 +125,7 @@ fn progress_lines<'a>(app: &App, ui: &Ui, b: &BackupRun, width: u16) -> Vec<Line
     out.push(Line::raw(
         ui.cut(&format!(" {}", ui.clean(&step.label)), usize::from(width)),
     ));
-    let (ratio, amounts) = match step.total {
-        Some(total) if total > 0 => (
-            step.done as f64 / total as f64,
-            format!(
-                "{:>3}%  {} of {}",
-                step.done.saturating_mul(100) / total,
-                size(step.done),
-                size(total)
-            ),
-        ),
-        _ => (0.0, size(step.done)),
-    };
-    let bar_width = usize::from(width).saturating_sub(38).clamp(10, 50);
-    let style = match step.outcome {
-        Some(StepOutcome::Failed) => t.bad,
-        Some(StepOutcome::Ok) => t.ok,
-        _ => t.key,
-    };
-    out.push(Line::from(vec![
-        Span::raw(" "),
-        Span::styled(ui.bar(ratio, bar_width), style),
-        Span::raw(format!("  {amounts}")),
-    ]));
+    out.push(super::step_bar(ui, step, width));
     out
 }
 

@@ -254,3 +254,34 @@ pub fn elapsed(secs: i64) -> String {
         s => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
     }
 }
+
+/// A step's progress bar and amounts ("45%  90.98 MiB of 202.18 MiB", or the bytes so far when
+/// the total is unknown), coloured by how the step ended.
+pub fn step_bar<'a>(ui: &Ui, step: &crate::tui::steps::StepView, width: u16) -> Line<'a> {
+    use crate::engine::progress::StepOutcome;
+    let t = &ui.theme;
+    let (ratio, amounts) = match step.total {
+        Some(total) if total > 0 => (
+            step.done as f64 / total as f64,
+            format!(
+                "{:>3}%  {} of {}",
+                step.done.saturating_mul(100) / total,
+                size(step.done),
+                size(total)
+            ),
+        ),
+        _ => (0.0, size(step.done)),
+    };
+    // A fixed width (room for the longest amounts), so the bar does not jump as they grow.
+    let bar_width = usize::from(width).saturating_sub(38).clamp(10, 50);
+    let style = match step.outcome {
+        Some(StepOutcome::Failed) => t.bad,
+        Some(StepOutcome::Ok) => t.ok,
+        _ => t.key,
+    };
+    Line::from(vec![
+        Span::raw(" "),
+        Span::styled(ui.bar(ratio, bar_width), style),
+        Span::raw(format!("  {amounts}")),
+    ])
+}

@@ -7,7 +7,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::engine::progress::StepOutcome;
 use crate::engine::verify::VerifyState;
 use crate::tui::action::JobId;
 use crate::tui::app::{App, Job, JobStatus};
@@ -68,30 +67,7 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         return out;
     };
     out.push(Line::raw(format!(" {}", ui.clean(&step.label))));
-    let (ratio, amounts) = match step.total {
-        Some(total) if total > 0 => (
-            step.done as f64 / total as f64,
-            format!(
-                "{:>3}%  {} of {}",
-                step.done.saturating_mul(100) / total,
-                size(step.done),
-                size(total)
-            ),
-        ),
-        _ => (0.0, size(step.done)),
-    };
-    // A fixed width (room for the longest amounts), so the bar does not jump as they grow.
-    let bar_width = usize::from(width).saturating_sub(38).clamp(10, 50);
-    let bar_style = match step.outcome {
-        Some(StepOutcome::Failed) => t.bad,
-        Some(StepOutcome::Ok) => t.ok,
-        _ => t.key,
-    };
-    out.push(Line::from(vec![
-        Span::raw(" "),
-        Span::styled(ui.bar(ratio, bar_width), bar_style),
-        Span::raw(format!("  {amounts}")),
-    ]));
+    out.push(super::step_bar(ui, step, width));
     out
 }
 
