@@ -86,16 +86,7 @@ pub async fn run_locked(
         return Err(journal::refuse(r));
     }
     let ledger = Ledger::new(&req.state);
-    for held in ledger.list()? {
-        let message = match ledger.release(docker, &held.container).await? {
-            None => format!(
-                "started {} again: a previous run left it stopped",
-                held.container
-            ),
-            Some(note) => note,
-        };
-        reporter.event(Event::Warning { message });
-    }
+    crate::engine::restore::session::release_leftovers(docker, &ledger, reporter).await?;
     clean_leftovers(&req.output_dir, &req.staging);
     let p = plan::plan(
         docker,
