@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::backup::Env;
+use common::backup::{Env, serial};
 use common::restore::{pg_dump, psql, redis};
 use common::testbed::{Stack, shared_stack};
 use common::tmux::{Pane, colours};
@@ -21,12 +21,6 @@ const PROJECT: &str = "lbt-console";
 
 fn stack() -> &'static Stack {
     shared_stack(PROJECT)
-}
-
-/// One test at a time drives the shared stack.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The environment the console runs in (the test's own state folder and lock) and the shell
@@ -78,22 +72,11 @@ fn tick_only(pane: &Pane, keep: &str) {
         seen.push(name.clone());
         pane.keys(&["j"]);
         // The selection moves within a frame; at the end it stays, which ends the walk.
-        let _ = wait_briefly(pane, |s| {
+        let _ = pane.poll(Duration::from_secs(2), |s| {
             selected_row(s).is_some_and(|r| row_name(&r) != name)
         });
     }
     assert!(seen.iter().any(|n| n == keep), "{keep} not in {seen:?}");
-}
-
-fn wait_briefly(pane: &Pane, ready: impl Fn(&str) -> bool) -> bool {
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(2) {
-        if ready(&pane.text(false)) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
 }
 
 /// Writes a screen to `$LIFEBOAT_SCREENS/<name>.txt` when set (the README's captures).

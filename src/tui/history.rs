@@ -134,21 +134,13 @@ impl App {
         let n = self.history(profile.as_deref()).series.len();
         let page = crate::tui::screens::history::fits(self.size).max(1);
         let max = n.saturating_sub(page);
-        let new = match cmd {
-            Command::Up => scroll.saturating_sub(1),
-            Command::Down => scroll + 1,
-            Command::PageUp => scroll.saturating_sub(page),
-            Command::PageDown => scroll + page,
-            Command::Top => 0,
-            Command::Bottom => max,
-            Command::Back => {
-                self.screens.pop();
-                return Vec::new();
-            }
-            _ => *scroll,
-        };
-        if let Some(Screen::History { scroll, .. }) = self.screens.last_mut() {
-            *scroll = new.min(max);
+        if cmd == Command::Back {
+            self.screens.pop();
+        } else if let (Some(new), Some(Screen::History { scroll, .. })) = (
+            crate::tui::keymap::scrolled(*scroll, cmd, page, max),
+            self.screens.last_mut(),
+        ) {
+            *scroll = new;
         }
         Vec::new()
     }

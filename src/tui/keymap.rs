@@ -471,6 +471,20 @@ pub fn footer(ctx: Context, ascii: bool) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// A scroll position after a scrolling key (`None` for any other), kept within `0..=max`.
+pub fn scrolled(scroll: usize, cmd: Command, page: usize, max: usize) -> Option<usize> {
+    let new = match cmd {
+        Command::Up => scroll.saturating_sub(1),
+        Command::Down => scroll + 1,
+        Command::PageUp => scroll.saturating_sub(page),
+        Command::PageDown => scroll + page,
+        Command::Top => 0,
+        Command::Bottom => max,
+        _ => return None,
+    };
+    Some(new.min(max))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -308,22 +308,19 @@ impl App {
         let archive = archive.clone();
         let max = crate::tui::screens::manifest::max_scroll(self, &archive);
         let page = crate::tui::screens::manifest::view_rows(self.size).max(1);
-        let new = match cmd {
-            Command::Up => scroll.saturating_sub(1),
-            Command::Down => scroll + 1,
-            Command::PageUp => scroll.saturating_sub(page),
-            Command::PageDown => scroll + page,
-            Command::Top => 0,
-            Command::Bottom => max,
+        let new = crate::tui::keymap::scrolled(*scroll, cmd, page, max);
+        match cmd {
             Command::Back => {
                 self.screens.pop();
-                return Vec::new();
             }
             Command::Verify => return self.start_verify(archive),
-            _ => *scroll,
-        };
-        if let Some(Screen::Manifest { scroll, .. }) = self.screens.last_mut() {
-            *scroll = new.min(max);
+            _ => {
+                if let (Some(new), Some(Screen::Manifest { scroll, .. })) =
+                    (new, self.screens.last_mut())
+                {
+                    *scroll = new;
+                }
+            }
         }
         Vec::new()
     }

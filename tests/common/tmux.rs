@@ -64,16 +64,21 @@ impl Pane {
 
     /// Waits up to `limit` until `ready` holds for the screen.
     pub fn wait_for(&self, what: &str, limit: Duration, ready: impl Fn(&str) -> bool) -> String {
+        self.poll(limit, ready)
+            .unwrap_or_else(|last| panic!("the screen never showed {what} in {limit:?}:\n{last}"))
+    }
+
+    /// The screen once `ready` holds for it, or the last one read when `limit` passed.
+    pub fn poll(&self, limit: Duration, ready: impl Fn(&str) -> bool) -> Result<String, String> {
         let start = Instant::now();
         loop {
             let t = self.text(false);
             if ready(&t) {
-                return t;
+                return Ok(t);
             }
-            assert!(
-                start.elapsed() < limit,
-                "the screen never showed {what} in {limit:?}:\n{t}"
-            );
+            if start.elapsed() >= limit {
+                return Err(t);
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
