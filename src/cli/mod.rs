@@ -3,11 +3,13 @@
 
 pub mod args;
 mod commands;
-pub mod exit;
 mod logging;
 pub mod output;
 pub mod render;
 pub mod signals;
+
+/// The exit codes, shared with the console.
+pub use crate::engine::exit;
 
 use std::process::ExitCode;
 

@@ -40,19 +40,7 @@ pub fn received() -> Option<i32> {
     }
 }
 
-/// The exit code for a signal (128 + its number).
-pub fn exit_code(sig: i32) -> u8 {
-    u8::try_from(128 + sig).unwrap_or(1)
-}
-
-pub fn name(sig: i32) -> &'static str {
-    match sig {
-        SIGHUP => "SIGHUP",
-        SIGINT => "SIGINT",
-        SIGTERM => "SIGTERM",
-        _ => "a signal",
-    }
-}
+pub use crate::engine::exit::{for_signal as exit_code, signal_name as name};
 
 /// Whether SIGHUP was ignored when the process started (`nohup`), from /proc/self/status.
 fn sighup_ignored_at_start() -> bool {

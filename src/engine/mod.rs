@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod docker;
 pub mod envfile;
 pub mod error;
+pub mod exit;
 pub mod index;
 pub mod journal;
 pub mod lock;

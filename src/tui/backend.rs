@@ -94,7 +94,7 @@ pub trait Backend: Send + Sync + 'static {
     /// Backs up the configured profile now, under the lock, as `lifeboat backup` does; the
     /// run is recorded in runs.jsonl.
     fn backup(&self, _reporter: &dyn Reporter, _cancel: &Cancel) -> BackupEnd {
-        BackupEnd::failed(crate::cli::exit::ERROR, NO_BACKUP.into())
+        BackupEnd::failed(crate::engine::exit::ERROR, NO_BACKUP.into())
     }
 }
 

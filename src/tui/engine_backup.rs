@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::cli::exit;
+use crate::engine::exit;
 use crate::engine::backup::{self, LockedRequest};
 use crate::engine::docker::Docker;
 use crate::engine::error::Result;

@@ -188,7 +188,7 @@ pub fn run(opts: Options) -> u8 {
     if let Some(app::Leaving::Signal(sig)) = app.leaving {
         say(&format!(
             "lifeboat: stopped by {}",
-            crate::cli::signals::name(sig)
+            crate::engine::exit::signal_name(sig)
         ));
     }
     app.exit_code()
@@ -221,5 +221,5 @@ fn say(line: &str) {
 
 fn fail(msg: &str) -> u8 {
     say(&format!("lifeboat: {msg}"));
-    crate::cli::exit::ERROR
+    crate::engine::exit::ERROR
 }

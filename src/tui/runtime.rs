@@ -316,7 +316,7 @@ impl<B: Backend> Executor<B> {
                 },
                 move |why| Action::BackupFinished {
                     job,
-                    end: Box::new(BackupEnd::failed(crate::cli::exit::ERROR, why)),
+                    end: Box::new(BackupEnd::failed(crate::engine::exit::ERROR, why)),
                 },
             ),
             Effect::CancelJob { job } => {

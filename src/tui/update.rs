@@ -577,7 +577,7 @@ impl App {
     /// Exit code of the console: 128 + N after a signal, else 0.
     pub fn exit_code(&self) -> u8 {
         match self.leaving {
-            Some(Leaving::Signal(sig)) => u8::try_from(128 + sig).unwrap_or(1),
+            Some(Leaving::Signal(sig)) => crate::engine::exit::for_signal(sig),
             _ => 0,
         }
     }

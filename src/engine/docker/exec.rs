@@ -8,7 +8,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 
-use super::Docker;
+use super::Bollard;
 use crate::engine::error::{Error, Result};
 use crate::engine::secret::Secret;
 
@@ -99,7 +99,7 @@ impl ExecOutcome {
     }
 }
 
-impl Docker {
+impl Bollard {
     /// Runs `req` in `container`, streaming stdout into `stdout` and feeding `stdin` if given.
     ///
     /// The process may exit before it read all its input (`psql -v ON_ERROR_STOP=1` on the
@@ -107,7 +107,7 @@ impl Docker {
     /// returned. On cancellation, `req.timeout`, or a local failure (the output cannot be
     /// written, the input cannot be read) the process is killed rather than left running or
     /// fed a truncated input that looks complete.
-    pub async fn exec(
+    pub(super) async fn exec_in(
         &self,
         container: &str,
         req: ExecRequest,
@@ -276,17 +276,6 @@ impl Docker {
         {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
         }
-    }
-
-    /// Runs `req` and returns its stdout in memory (small outputs: versions, counts).
-    pub async fn exec_capture(
-        &self,
-        container: &str,
-        req: ExecRequest,
-    ) -> Result<(ExecOutcome, Vec<u8>)> {
-        let mut out = Vec::new();
-        let outcome = self.exec(container, req, None, &mut out).await?;
-        Ok((outcome, out))
     }
 
     /// The exit code, once the engine has it (it can lag the end of the stream briefly).

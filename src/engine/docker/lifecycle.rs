@@ -13,7 +13,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
-use super::Docker;
+use super::Bollard;
 use crate::engine::error::{Error, Result};
 
 /// A container to create for a one-off job (never started by this call).
@@ -30,9 +30,9 @@ pub struct OneOff {
     pub entrypoint: Option<Vec<String>>,
 }
 
-impl Docker {
+impl Bollard {
     /// Stops `container`, waiting up to `grace` for it to exit before the engine kills it.
-    pub async fn stop(&self, container: &str, grace: Duration) -> Result<()> {
+    pub(super) async fn stop_container(&self, container: &str, grace: Duration) -> Result<()> {
         let secs = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
         let opts = StopContainerOptionsBuilder::default().t(secs).build();
         match self
@@ -48,7 +48,7 @@ impl Docker {
         }
     }
 
-    pub async fn start(&self, container: &str) -> Result<()> {
+    pub(super) async fn start_container(&self, container: &str) -> Result<()> {
         match self
             .api
             .start_container(container, None::<StartContainerOptions>)
@@ -63,7 +63,7 @@ impl Docker {
     }
 
     /// Sets the restart policy (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
-    pub async fn set_restart_policy(&self, container: &str, policy: &str) -> Result<()> {
+    pub(super) async fn update_policy(&self, container: &str, policy: &str) -> Result<()> {
         let (policy, retries) = match policy.split_once(':') {
             Some((p, n)) => (p, n.parse::<i64>().ok()),
             None => (policy, None),
@@ -93,7 +93,7 @@ impl Docker {
     }
 
     /// Creates (does not start) a container, and logs the image it is created from.
-    pub async fn create(&self, spec: &OneOff) -> Result<String> {
+    pub(super) async fn create_oneoff(&self, spec: &OneOff) -> Result<String> {
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
@@ -121,7 +121,7 @@ impl Docker {
     }
 
     /// Removes a container (and its anonymous volumes), whatever its state.
-    pub async fn remove(&self, container: &str) -> Result<()> {
+    pub(super) async fn remove_container(&self, container: &str) -> Result<()> {
         let opts = RemoveContainerOptionsBuilder::default()
             .force(true)
             .v(true)
@@ -135,17 +135,10 @@ impl Docker {
         }
     }
 
-    /// Runs a one-off container to its end: created, started, waited for (at most `limit`),
-    /// then removed whatever happened. Returns its exit code and the end of its output.
-    pub async fn run_oneoff(&self, spec: &OneOff, limit: Duration) -> Result<(i64, String)> {
-        self.create(spec).await?;
-        let ran = self.run_created(&spec.name, limit).await;
-        let _ = self.remove(&spec.name).await;
-        ran
-    }
-
-    async fn run_created(&self, name: &str, limit: Duration) -> Result<(i64, String)> {
-        self.start(name).await?;
+    /// Starts a created container and waits for it (at most `limit`): its exit code and the
+    /// end of its output.
+    pub(super) async fn start_and_wait(&self, name: &str, limit: Duration) -> Result<(i64, String)> {
+        self.start_container(name).await?;
         let api = self.patient(limit);
         let mut wait = api.wait_container(name, None::<WaitContainerOptions>);
         let code = match tokio::time::timeout(limit, wait.next()).await {
@@ -175,11 +168,9 @@ impl Docker {
     }
 }
 
-impl Docker {
-    /// Waits for the one-off containers of job `id` (names ending `-<id>`, label
-    /// `lifeboat.oneoff`) that a killed lifeboat left behind to finish, then removes them: a
-    /// swap script still running must end before anything else touches its folder.
-    pub async fn settle_oneoffs(&self, id: &str, limit: Duration) -> Result<Vec<String>> {
+impl Bollard {
+    /// Every container labelled `lifeboat.oneoff`, by name.
+    pub(super) async fn list_oneoffs(&self) -> Result<Vec<String>> {
         let filters =
             std::collections::HashMap::from([("label", vec!["lifeboat.oneoff".to_string()])]);
         let opts = bollard::query_parameters::ListContainersOptionsBuilder::new()
@@ -191,31 +182,15 @@ impl Docker {
             .list_containers(Some(opts))
             .await
             .map_err(|e| Error::Docker(format!("docker: list one-off containers: {e}")))?;
-        let suffix = format!("-{id}");
-        let mut settled = Vec::new();
-        for c in list {
-            let Some(name) = c
-                .names
-                .unwrap_or_default()
-                .into_iter()
-                .map(|n| n.trim_start_matches('/').to_string())
-                .find(|n| n.ends_with(&suffix))
-            else {
-                continue;
-            };
-            let started = std::time::Instant::now();
-            while self.inspect(&name).await?.is_some_and(|i| i.running) {
-                if started.elapsed() > limit {
-                    return Err(Error::Docker(format!(
-                        "docker: one-off container {name} of an interrupted run is still running after {} s; wait for it or stop it, then try again",
-                        limit.as_secs()
-                    )));
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            self.remove(&name).await?;
-            settled.push(name);
-        }
-        Ok(settled)
+        Ok(list
+            .into_iter()
+            .filter_map(|c| {
+                c.names
+                    .unwrap_or_default()
+                    .into_iter()
+                    .next()
+                    .map(|n| n.trim_start_matches('/').to_string())
+            })
+            .collect())
     }
 }

@@ -1,39 +1,62 @@
-//! The only module that talks to the Docker Engine API (bollard): connecting, inspecting,
-//! exec with streamed binary-safe output, archive download and upload, stop and start with
-//! client timeouts longer than the grace period, restart policies, and a log line for every
-//! image lifeboat creates a container from.
+//! The Docker Engine as lifeboat uses it. [`Api`] is the narrow seam: the raw calls every job
+//! makes (inspect, exec with streamed binary-safe output, archive download and upload, stop and
+//! start with client timeouts longer than the grace period, restart policies, one-off
+//! containers, volumes, image inspect). [`Bollard`] is its real implementation and the only
+//! code that talks to the Engine API; unit tests script a fake (`fake.rs`). [`Docker`] is what
+//! the engine holds: the seam plus the helpers built on it, the same whichever is behind it.
 //!
 //! Every call names the container and what was being done in its error, on one line. Secrets
 //! (container environments) are never logged or shown: [`ContainerInfo`]'s `Debug` lists only
 //! variable names.
 
+mod api;
 mod archive;
+mod client;
 mod exec;
+#[cfg(test)]
+pub mod fake;
 mod lifecycle;
 mod volume;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::models::ContainerInspectResponse;
-use bollard::query_parameters::InspectContainerOptions;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::engine::error::{Error, Result};
 
+pub use api::{Api, Upload};
+pub use client::{Bollard, DEFAULT_SOCKET};
 pub use exec::{ExecOutcome, ExecRequest};
 pub use lifecycle::OneOff;
 
-/// The Docker socket used when `DOCKER_HOST` is not set.
-pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
-/// Client timeout for ordinary calls (`LIFEBOAT_DOCKER_TIMEOUT` seconds overrides it).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A connection to the Docker Engine.
+/// A connection to the Docker Engine (or, in unit tests, a scripted stand-in).
 #[derive(Clone)]
 pub struct Docker {
-    api: bollard::Docker,
-    endpoint: String,
-    timeout: Duration,
+    api: Arc<dyn Api>,
+}
+
+/// How a job reaches the engine: a connection made when the job needs one (the default), or
+/// a given one (tests). Front ends never connect: the engine's drivers do, through this.
+#[derive(Clone, Default)]
+pub struct Connector(Option<Docker>);
+
+impl Connector {
+    /// Always this connection.
+    pub fn given(docker: Docker) -> Connector {
+        Connector(Some(docker))
+    }
+
+    /// The given connection, else a new one to `DOCKER_HOST` or the local socket.
+    pub async fn connect(&self) -> Result<Docker> {
+        match &self.0 {
+            Some(d) => Ok(d.clone()),
+            None => Docker::connect().await,
+        }
+    }
 }
 
 /// A mount of a container.
@@ -70,7 +93,7 @@ pub struct ContainerInfo {
     pub labels: HashMap<String, String>,
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
-    env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
 }
 
 impl ContainerInfo {
@@ -112,98 +135,43 @@ impl std::fmt::Debug for ContainerInfo {
     }
 }
 
+
 impl Docker {
     /// Connects through `DOCKER_HOST` or the local socket and checks the engine answers.
     pub async fn connect() -> Result<Docker> {
-        let timeout = std::env::var("LIFEBOAT_DOCKER_TIMEOUT")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
-        Docker::connect_with_timeout(timeout).await
+        Ok(Docker::with(Arc::new(Bollard::connect().await?)))
     }
 
     /// [`Docker::connect`] with a given client timeout for ordinary calls.
     pub async fn connect_with_timeout(timeout: Duration) -> Result<Docker> {
-        let endpoint = std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| DEFAULT_SOCKET.into());
-        let unreachable = |reason: String| Error::DockerUnreachable {
-            endpoint: endpoint.clone(),
-            reason,
-        };
-        let api = if let Some(path) = endpoint.strip_prefix("unix://") {
-            if !std::path::Path::new(path).exists() {
-                return Err(unreachable("no such socket".into()));
-            }
-            bollard::Docker::connect_with_unix(
-                &endpoint,
-                timeout.as_secs(),
-                bollard::API_DEFAULT_VERSION,
-            )
-        } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
-            bollard::Docker::connect_with_http(
-                &endpoint,
-                timeout.as_secs(),
-                bollard::API_DEFAULT_VERSION,
-            )
-        } else {
-            return Err(unreachable(
-                "only unix:// and tcp:// endpoints are supported".into(),
-            ));
-        }
-        .map_err(|e| unreachable(one_line(&e)))?;
-        let ping = api.clone().with_timeout(Duration::from_secs(10));
-        ping.ping().await.map_err(|e| unreachable(one_line(&e)))?;
-        let api = api
-            .negotiate_version()
-            .await
-            .map_err(|e| unreachable(one_line(&e)))?;
-        Ok(Docker {
-            api,
-            endpoint,
-            timeout,
-        })
+        Ok(Docker::with(Arc::new(
+            Bollard::connect_with_timeout(timeout).await?,
+        )))
+    }
+
+    /// The engine behind `api`.
+    pub fn with(api: Arc<dyn Api>) -> Docker {
+        Docker { api }
     }
 
     /// Where the engine was reached (`unix:///var/run/docker.sock`).
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.api.endpoint()
     }
 
     /// The engine's version string.
     pub async fn server_version(&self) -> Result<String> {
-        let v = self
-            .api
-            .version()
-            .await
-            .map_err(|e| self.fail("read the engine version", "", &e))?;
-        Ok(v.version.unwrap_or_else(|| "unknown".into()))
+        self.api.server_version().await
     }
 
     /// The engine's data folder (`/var/lib/docker`), to warn before filling its filesystem.
     pub async fn root_dir(&self) -> Option<String> {
-        self.api.info().await.ok()?.docker_root_dir
-    }
-
-    /// A client whose timeout also covers `extra` (a stop's grace period, a long upload).
-    fn patient(&self, extra: Duration) -> bollard::Docker {
-        self.api.clone().with_timeout(self.timeout + extra)
+        self.api.root_dir().await
     }
 
     /// Inspects a container; `Ok(None)` if there is none of that name.
     pub async fn inspect(&self, container: &str) -> Result<Option<ContainerInfo>> {
-        match self
-            .api
-            .inspect_container(container, None::<InspectContainerOptions>)
-            .await
-        {
-            Ok(r) => Ok(Some(info_from(r))),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
-            Err(e) => Err(self.fail("inspect", container, &e)),
-        }
+        self.api.inspect(container).await
     }
 
     /// Inspects a container that must exist.
@@ -215,13 +183,7 @@ impl Docker {
 
     /// The repository digest of an image (`name@sha256:...`), when it has one.
     pub async fn image_digest(&self, image: &str) -> Result<Option<String>> {
-        match self.api.inspect_image(image).await {
-            Ok(i) => Ok(i.repo_digests.and_then(|d| d.into_iter().next())),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
-            Err(e) => Err(self.fail("inspect image", image, &e)),
-        }
+        self.api.image_digest(image).await
     }
 
     /// Bytes under `path` in a running container (`du -sb`): how big a volume's data is.
@@ -240,84 +202,203 @@ impl Docker {
             .and_then(|n| n.parse().ok()))
     }
 
-    fn fail(&self, action: &str, target: &str, e: &bollard::errors::Error) -> Error {
-        let target = if target.is_empty() {
-            String::new()
-        } else {
-            format!(" {target}")
-        };
-        Error::Docker(format!("docker: {action}{target}: {}", one_line(e)))
+    /// Runs `req` in `container`, streaming stdout into `stdout` and feeding `stdin` if given
+    /// ([`Api::exec`]).
+    pub async fn exec(
+        &self,
+        container: &str,
+        req: ExecRequest,
+        stdin: Option<&mut (dyn AsyncRead + Unpin + Send)>,
+        stdout: &mut (dyn AsyncWrite + Unpin + Send),
+    ) -> Result<ExecOutcome> {
+        self.api.exec(container, req, stdin, stdout).await
+    }
+
+    /// Runs `req` and returns its stdout in memory (small outputs: versions, counts).
+    pub async fn exec_capture(
+        &self,
+        container: &str,
+        req: ExecRequest,
+    ) -> Result<(ExecOutcome, Vec<u8>)> {
+        let mut out = Vec::new();
+        let outcome = self.exec(container, req, None, &mut out).await?;
+        Ok((outcome, out))
+    }
+
+    /// Streams `path` of `container` as a tar into `out`; returns the bytes written.
+    pub async fn download(
+        &self,
+        container: &str,
+        path: &str,
+        out: &mut (dyn AsyncWrite + Unpin + Send),
+    ) -> Result<u64> {
+        self.api.download(container, path, out).await
+    }
+
+    /// Unpacks the tar `stream` at `path` (a folder) in `container`.
+    pub async fn upload(
+        &self,
+        container: &str,
+        path: &str,
+        stream: impl Stream<Item = Bytes> + Send + 'static,
+    ) -> Result<()> {
+        self.api
+            .upload(container, path, stream.map(Ok).boxed())
+            .await
+    }
+
+    /// Unpacks a tar stream whose producer can fail: an error item fails the upload, so a
+    /// producer that stops half-way never leaves a short tar that looks whole.
+    pub async fn upload_fallible(
+        &self,
+        container: &str,
+        path: &str,
+        stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    ) -> Result<()> {
+        self.api.upload(container, path, stream.boxed()).await
+    }
+
+    /// Copies the local file `src` into folder `dir` of `container` as `name` (owner 0:0,
+    /// `mode`), streamed: the file is never held in memory.
+    pub async fn upload_file(
+        &self,
+        container: &str,
+        dir: &str,
+        name: &str,
+        src: &std::path::Path,
+        mode: u32,
+    ) -> Result<()> {
+        let file = tokio::fs::File::open(src)
+            .await
+            .map_err(|e| Error::io(src, "open", e))?;
+        let size = file
+            .metadata()
+            .await
+            .map_err(|e| Error::io(src, "stat", e))?
+            .len();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size);
+        h.set_mode(mode);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
+        h.set_path(name)
+            .map_err(|e| Error::Other(format!("upload {name}: {e}")))?;
+        h.set_cksum();
+        let header = Bytes::copy_from_slice(h.as_bytes());
+        let padding = (512 - (size % 512) as usize) % 512;
+        let tail = Bytes::from(vec![0u8; padding + 1024]);
+        let body = tokio_util::io::ReaderStream::with_capacity(file, 1 << 20);
+        let stream = futures_util::stream::once(async move { Ok(header) })
+            .chain(body)
+            .chain(futures_util::stream::once(async move { Ok(tail) }));
+        // A read error of the file fails the upload: never a short tar that looks whole.
+        self.api.upload(container, dir, stream.boxed()).await
+    }
+
+    /// Stops `container`, waiting up to `grace` for it to exit before the engine kills it.
+    pub async fn stop(&self, container: &str, grace: Duration) -> Result<()> {
+        self.api.stop(container, grace).await
+    }
+
+    pub async fn start(&self, container: &str) -> Result<()> {
+        self.api.start(container).await
+    }
+
+    /// Sets the restart policy (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
+    pub async fn set_restart_policy(&self, container: &str, policy: &str) -> Result<()> {
+        self.api.set_restart_policy(container, policy).await
+    }
+
+    /// Creates (does not start) a container.
+    pub async fn create(&self, spec: &OneOff) -> Result<String> {
+        self.api.create(spec).await
+    }
+
+    /// Removes a container (and its anonymous volumes), whatever its state.
+    pub async fn remove(&self, container: &str) -> Result<()> {
+        self.api.remove(container).await
+    }
+
+    /// Runs a one-off container to its end: created, started, waited for (at most `limit`),
+    /// then removed whatever happened. Returns its exit code and the end of its output.
+    pub async fn run_oneoff(&self, spec: &OneOff, limit: Duration) -> Result<(i64, String)> {
+        self.create(spec).await?;
+        let ran = self.api.run_created(&spec.name, limit).await;
+        let _ = self.remove(&spec.name).await;
+        ran
+    }
+
+    /// Waits for the one-off containers of job `id` (names ending `-<id>`, label
+    /// `lifeboat.oneoff`) that a killed lifeboat left behind to finish, then removes them: a
+    /// swap script still running must end before anything else touches its folder.
+    pub async fn settle_oneoffs(&self, id: &str, limit: Duration) -> Result<Vec<String>> {
+        let suffix = format!("-{id}");
+        let mut settled = Vec::new();
+        for name in self.api.oneoff_names().await? {
+            if !name.ends_with(&suffix) {
+                continue;
+            }
+            let started = std::time::Instant::now();
+            while self.inspect(&name).await?.is_some_and(|i| i.running) {
+                if started.elapsed() > limit {
+                    return Err(Error::Docker(format!(
+                        "docker: one-off container {name} of an interrupted run is still running after {} s; wait for it or stop it, then try again",
+                        limit.as_secs()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            self.remove(&name).await?;
+            settled.push(name);
+        }
+        Ok(settled)
+    }
+
+    /// A volume's labels; `Ok(None)` if there is no volume of that name.
+    pub async fn volume_labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>> {
+        self.api.volume_labels(name).await
+    }
+
+    /// Creates volume `name` with `labels` (local driver).
+    pub async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        self.api.create_volume(name, labels).await
+    }
+
+    /// Removes volume `name` (it must be unused).
+    pub async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.api.remove_volume(name).await
     }
 }
 
-/// A bollard error on one line (the engine's message when it sent one).
-fn one_line(e: &bollard::errors::Error) -> String {
-    let s = match e {
-        bollard::errors::Error::DockerResponseServerError {
-            status_code,
-            message,
-        } => format!("{message} (HTTP {status_code})"),
-        other => other.to_string(),
-    };
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn info_from(r: ContainerInspectResponse) -> ContainerInfo {
-    let state = r.state.unwrap_or_default();
-    let config = r.config.unwrap_or_default();
-    let host = r.host_config.unwrap_or_default();
-    let env = config
-        .env
-        .unwrap_or_default()
-        .into_iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (kv, String::new()),
-        })
-        .collect();
-    ContainerInfo {
-        id: r.id.unwrap_or_default(),
-        name: r
-            .name
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string(),
-        image: config.image.unwrap_or_default(),
-        image_id: r.image.unwrap_or_default(),
-        state: state.status.map(|s| s.to_string()).unwrap_or_default(),
-        running: state.running.unwrap_or(false),
-        restart_count: r.restart_count.unwrap_or(0),
-        health: state
-            .health
-            .and_then(|h| h.status)
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty() && s != "none"),
-        restart_policy: host
-            .restart_policy
-            .and_then(|p| {
-                let name = p.name?.to_string();
-                Some(match p.maximum_retry_count {
-                    Some(n) if n > 0 && name == "on-failure" => format!("{name}:{n}"),
-                    _ => name,
-                })
-            })
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "no".into()),
-        mounts: r
-            .mounts
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| Mount {
-                kind: m.typ.map(|t| t.to_string()).unwrap_or_default(),
-                name: m.name,
-                source: m.source.unwrap_or_default(),
-                destination: m.destination.unwrap_or_default(),
-                rw: m.rw.unwrap_or(true),
-            })
-            .collect(),
-        labels: config.labels.unwrap_or_default(),
-        cmd: config.cmd.unwrap_or_default(),
-        entrypoint: config.entrypoint.unwrap_or_default(),
-        env,
+/// A container's record, as an [`Api`] implementation builds it (the environment stays private:
+/// read it through [`ContainerInfo::env_var`]).
+impl ContainerInfo {
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_parts(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        image: impl Into<String>,
+        state: impl Into<String>,
+        mounts: Vec<Mount>,
+        env: Vec<(String, String)>,
+    ) -> ContainerInfo {
+        let state = state.into();
+        ContainerInfo {
+            id: id.into(),
+            name: name.into(),
+            image: image.into(),
+            image_id: String::new(),
+            running: state == "running" || state == "restarting",
+            state,
+            health: None,
+            restart_policy: "no".into(),
+            restart_count: 0,
+            mounts,
+            labels: HashMap::new(),
+            cmd: Vec::new(),
+            entrypoint: Vec::new(),
+            env,
+        }
     }
 }

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::VolumeCreateRequest;
 
-use super::Docker;
+use super::Bollard;
 use crate::engine::error::Result;
 
-impl Docker {
+impl Bollard {
     /// A volume's labels; `Ok(None)` if there is no volume of that name.
-    pub async fn volume_labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>> {
+    pub(super) async fn inspect_volume(&self, name: &str) -> Result<Option<BTreeMap<String, String>>> {
         match self.api.inspect_volume(name).await {
             Ok(v) => Ok(Some(v.labels.into_iter().collect())),
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -22,7 +22,7 @@ impl Docker {
     }
 
     /// Creates volume `name` with `labels` (local driver).
-    pub async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+    pub(super) async fn make_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
         let req = VolumeCreateRequest {
             name: Some(name.to_string()),
             labels: Some(labels.clone().into_iter().collect::<HashMap<_, _>>()),
@@ -38,7 +38,7 @@ impl Docker {
     }
 
     /// Removes volume `name` (it must be unused).
-    pub async fn remove_volume(&self, name: &str) -> Result<()> {
+    pub(super) async fn drop_volume(&self, name: &str) -> Result<()> {
         self.api
             .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>)
             .await

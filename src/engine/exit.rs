@@ -1,4 +1,6 @@
-//! Exit codes (DESIGN.md section 6, docs/exit-codes.md): the contract with cron and scripts.
+//! Exit codes (docs/exit-codes.md): the contract with cron and scripts, one table for both
+//! front ends. The command line exits with them; the console exits with the signal codes and
+//! records backups in runs.jsonl with the code `lifeboat backup` would have given.
 
 use crate::engine::ErrorKind;
 use crate::engine::backup::BackupOutcome;
@@ -67,6 +69,21 @@ pub fn for_verify(state: VerifyState) -> u8 {
         VerifyState::Mismatch | VerifyState::NotCommitted | VerifyState::Orphan => INTEGRITY,
         VerifyState::Cancelled => CANCELLED,
         VerifyState::Error => ERROR,
+    }
+}
+
+/// The exit code for a signal: 128 + its number.
+pub fn for_signal(sig: i32) -> u8 {
+    u8::try_from(128 + sig).unwrap_or(ERROR)
+}
+
+/// A signal's name, for "stopped by SIGTERM".
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        15 => "SIGTERM",
+        _ => "a signal",
     }
 }
 

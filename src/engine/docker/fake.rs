@@ -1,0 +1,1 @@
+//! A scripted Docker for unit tests.
