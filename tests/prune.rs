@@ -205,7 +205,7 @@ fn journal_of(state: &Path, id: &str, archive: &Path) {
     })
     .unwrap();
     j.append(Record::End {
-        outcome: "committed".into(),
+        outcome: lifeboat::engine::journal::Outcome::Committed,
     })
     .unwrap();
 }

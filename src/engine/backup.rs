@@ -14,9 +14,6 @@ use crate::engine::catalog::{self, ArchiveInfo, ListState};
 use crate::engine::components::{self, Ctx, spool::Spool};
 use crate::engine::docker::Docker;
 use crate::engine::error::{Error, Result};
-use crate::engine::journal;
-use crate::engine::lock::HostLock;
-use crate::engine::plan::{self, CheckStatus};
 use crate::engine::progress::{Cancel, Event, Reporter};
 use crate::engine::stack::{Component, Profile};
 use crate::engine::stopped::Ledger;
@@ -55,71 +52,6 @@ impl BackupOutcome {
             .map(|(n, r, _)| format!("{n}: {r}"))
             .or_else(|| self.warnings.first().cloned())
     }
-}
-
-/// A whole backup run as `lifeboat backup` does it, for every front end.
-pub struct LockedRequest<'a> {
-    pub profile: &'a Profile,
-    pub components: Vec<&'a Component>,
-    pub output_dir: PathBuf,
-    pub staging: PathBuf,
-    pub state: PathBuf,
-    /// The host lock file, and what its holder record says while this run holds it.
-    pub lock: PathBuf,
-    pub holder: &'a str,
-    /// The options recorded in the manifest.
-    pub options: BTreeMap<String, serde_json::Value>,
-}
-
-/// Takes the host lock and runs the backup: refused while an interrupted restore is unsettled
-/// (it may hold half-swapped data), what a killed run left stopped started again first, its
-/// leftovers removed, space and write access checked before anything is stopped or written.
-/// The command line and the console both call this, so a backup from either is the same run.
-pub async fn run_locked(
-    docker: &Docker,
-    req: &LockedRequest<'_>,
-    reporter: &dyn Reporter,
-    cancel: &Cancel,
-) -> Result<BackupOutcome> {
-    let _lock = HostLock::try_acquire(&req.lock, req.holder)?;
-    if let Some(r) = journal::unsettled(&req.state)?.first() {
-        return Err(journal::refuse(r));
-    }
-    let ledger = Ledger::new(&req.state);
-    crate::engine::restore::session::release_leftovers(docker, &ledger, reporter).await?;
-    clean_leftovers(&req.output_dir, &req.staging);
-    let p = plan::plan(
-        docker,
-        req.profile,
-        &req.components,
-        &req.output_dir,
-        &req.staging,
-    )
-    .await;
-    if let Some(c) = p.checks.iter().find(|c| {
-        c.status == CheckStatus::Fail && (c.id.starts_with("disk:") || c.id.starts_with("write:"))
-    }) {
-        return Err(Error::Other(format!(
-            "{}: {}; nothing was written",
-            c.label, c.detail
-        )));
-    }
-    let warnings = p
-        .checks
-        .iter()
-        .filter(|c| c.status == CheckStatus::Warn && c.id.starts_with("disk:"))
-        .map(|c| format!("{}: {}", c.label, c.detail))
-        .collect();
-    let inner = BackupRequest {
-        profile: req.profile,
-        components: req.components.clone(),
-        output_dir: req.output_dir.clone(),
-        staging: req.staging.clone(),
-        state: req.state.clone(),
-        options: req.options.clone(),
-        warnings,
-    };
-    run(docker, &inner, reporter, cancel).await
 }
 
 /// Removes what interrupted runs left: lifeboat's own `.partial` files in the output folder

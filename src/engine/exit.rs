@@ -4,6 +4,7 @@
 
 use crate::engine::ErrorKind;
 use crate::engine::backup::BackupOutcome;
+use crate::engine::restore::{End, Finished};
 use crate::engine::verify::VerifyState;
 
 pub const OK: u8 = 0;
@@ -57,6 +58,31 @@ pub fn for_backup_error(kind: ErrorKind) -> u8 {
         ErrorKind::Secret => SECRET,
         ErrorKind::Interrupted => INTERRUPTED,
         _ => ERROR,
+    }
+}
+
+/// The code for a restore that ended: 0 committed, 3 committed with waivers, 2 committed
+/// with a component put back (`--keep-partial`), 1 rolled back; an end before anything
+/// changed or a failed rollback by its error's kind ([`for_restore_error`]).
+pub fn for_restore(f: &Finished) -> u8 {
+    match &f.end {
+        End::Committed if f.waived.is_empty() => OK,
+        End::Committed => WARNINGS,
+        End::Partial => PARTIAL,
+        End::RolledBack => ERROR,
+        End::Cancelled => CANCELLED,
+        End::NothingChanged(_) => f.kind.map_or(ERROR, for_restore_error),
+        End::RollbackFailed(_) => INTERRUPTED,
+    }
+}
+
+/// The code for a restore (or settle, undo) that failed with an error of `kind`: refused by
+/// the compatibility check 14, a failed rollback 15, otherwise as [`for_error`].
+pub fn for_restore_error(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Incompatible => INCOMPATIBLE,
+        ErrorKind::RollbackFailed => INTERRUPTED,
+        kind => for_error(kind),
     }
 }
 

@@ -106,11 +106,56 @@ pub enum Record {
     Event {
         event: serde_json::Value,
     },
-    /// The restore is settled: `committed`, `partial`, `rolled_back`, `cancelled`, `failed`,
-    /// or (settled later) `resumed`.
+    /// The restore is settled.
     End {
-        outcome: String,
+        outcome: Outcome,
     },
+}
+
+/// How a restore's journal ended; written as its snake_case word (`rolled_back`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every selected component restored, checked and committed.
+    Committed,
+    /// Some restored, some put back (`--keep-partial`).
+    Partial,
+    /// A component failed: every swapped one was put back.
+    RolledBack,
+    /// Cancelled (a signal, the console's cancel): what was swapped was put back.
+    Cancelled,
+    /// Ended before anything was stopped (Docker lost, a staging check failed).
+    Failed,
+    /// Settled by `--resume`: what passed kept, the rest restored by a new restore.
+    Resumed,
+    /// A word this lifeboat does not know (a newer one wrote it): settled all the same.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Outcome {
+    /// Whether the restore replaced live data that its safety backup can put back.
+    pub fn committed(self) -> bool {
+        matches!(self, Outcome::Committed | Outcome::Partial)
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Committed => "committed",
+            Outcome::Partial => "partial",
+            Outcome::RolledBack => "rolled_back",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Failed => "failed",
+            Outcome::Resumed => "resumed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -245,7 +290,7 @@ pub struct Read {
     pub safety: Option<PathBuf>,
     /// The restore had decided to commit (`commit_begin`).
     pub commit_begun: bool,
-    pub end: Option<String>,
+    pub end: Option<Outcome>,
     /// The last step event seen (`swap:postgres`), for messages.
     pub last_step: Option<String>,
     /// When the journal began (its first record).
@@ -468,10 +513,16 @@ mod tests {
         let j = Journal::open(j.path()).unwrap();
         // The torn line has no newline: the next record must still land on a line of its own.
         j.append(Record::End {
-            outcome: "rolled_back".into(),
+            outcome: Outcome::RolledBack,
         })
         .unwrap();
         let r = read(j.path()).unwrap();
-        assert_eq!(r.end.as_deref(), Some("rolled_back"));
+        assert_eq!(r.end, Some(Outcome::RolledBack));
+        let last = std::fs::read_to_string(j.path()).unwrap();
+        assert!(
+            last.trim_end()
+                .ends_with(r#""record":"end","outcome":"rolled_back"}"#),
+            "the journal keeps its words: {last}"
+        );
     }
 }

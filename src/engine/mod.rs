@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod backup;
+pub mod backup_job;
 pub mod catalog;
 pub mod components;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod docker;
 pub mod envfile;
 pub mod error;
 pub mod exit;
+pub mod host;
 pub mod index;
 pub mod journal;
 pub mod lock;

@@ -5,7 +5,9 @@
 
 use crate::engine::docker::Docker;
 use crate::engine::error::Result;
-use crate::engine::journal::Read;
+use crate::engine::host::Host;
+use crate::engine::journal::{self, Read};
+use crate::engine::lock::HostLock;
 use crate::engine::stopped::Ledger;
 
 /// What a release did.
@@ -50,4 +52,35 @@ pub async fn release_held(docker: &Docker, ledger: &Ledger, pending: &[Read]) ->
         }
     }
     Ok(out)
+}
+
+/// What [`recover`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovered {
+    pub released: Released,
+    /// The interrupted restores that keep containers stopped, one line each (exit 15).
+    pub unsettled: Vec<String>,
+}
+
+/// `lifeboat recover` and the console's "restart now": under the host lock (never waiting for
+/// it), every container a killed lifeboat left stopped is started again with its restart
+/// policy, except those of a restore caught half-swapped. Nothing held and nothing unsettled:
+/// nothing to do, and neither the lock nor Docker is touched.
+pub async fn recover(host: &Host, holder: &str) -> Result<Recovered> {
+    let state = host.state()?;
+    let ledger = Ledger::new(&state);
+    if ledger.list()?.is_empty() && journal::unsettled(&state)?.is_empty() {
+        return Ok(Recovered::default());
+    }
+    let _lock = HostLock::try_acquire(&host.locations.lock, holder)?;
+    // Under the lock every unsettled journal is an interrupted restore.
+    let pending = journal::unsettled(&state)?;
+    let docker = host.docker().await?;
+    Ok(Recovered {
+        released: release_held(&docker, &ledger, &pending).await?,
+        unsettled: pending
+            .iter()
+            .map(|r| journal::refuse(r).to_string())
+            .collect(),
+    })
 }

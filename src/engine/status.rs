@@ -117,6 +117,26 @@ pub struct Places<'a> {
     pub state: Option<&'a Path>,
 }
 
+/// `lifeboat status`: profile `spec` (`None`: the configured one) loaded, the engine reached,
+/// and the stack's status gathered, its last backup read from the profile's default folder.
+pub async fn check(
+    host: &crate::engine::host::Host,
+    spec: Option<&str>,
+    project: Option<&str>,
+    index: Option<&Index>,
+    cancel: &Cancel,
+) -> Result<StackStatus> {
+    let profile = crate::engine::stack::load(spec, &host.config, project)?;
+    let output_dir = host.locations.default_output(&host.config, &profile.name);
+    let docker = host.docker().await?;
+    let places = Places {
+        output_dir: &output_dir,
+        index,
+        state: host.locations.state.as_deref(),
+    };
+    gather(&docker, &profile, &places, cancel).await
+}
+
 /// Gathers the status of `profile`'s stack.
 pub async fn gather(
     docker: &Docker,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::archive::commit;
 use crate::engine::docker::Docker;
 use crate::engine::error::{Error, Result};
+use crate::engine::progress::{Event, Reporter};
 
 /// One held container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,5 +149,21 @@ impl Ledger {
         r.held.remove(pos);
         self.write(&r)?;
         Ok(note)
+    }
+
+    /// Starts again, with its restart policy, whatever a killed lifeboat left stopped (each one
+    /// reported as a warning): a backup or restore does this before it stops anything itself.
+    pub async fn release_leftovers(&self, docker: &Docker, reporter: &dyn Reporter) -> Result<()> {
+        for held in self.list()? {
+            let message = match self.release(docker, &held.container).await? {
+                None => format!(
+                    "started {} again: a previous run left it stopped",
+                    held.container
+                ),
+                Some(note) => note,
+            };
+            reporter.event(Event::Warning { message });
+        }
+        Ok(())
     }
 }

@@ -1,4 +1,5 @@
-//! Making untrusted strings (from archives, manifests, file names) safe to show on a terminal.
+//! Text for people: untrusted strings (from archives, manifests, file names) made safe to show
+//! on a terminal, and counts grouped by thousands.
 //!
 //! A manifest is attacker-controlled input as far as the screen is concerned: an ANSI or OSC
 //! escape in a component name could repaint the operator's terminal or fake a status line.
@@ -68,6 +69,19 @@ pub fn is_unsafe_char(c: char) -> bool {
             c,
             '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
         )
+}
+
+/// 12,340 rather than 12340.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -10,15 +10,14 @@ use std::path::Path;
 use crate::engine::ErrorKind;
 use crate::engine::archive::Manifest;
 use crate::engine::catalog::{self, ArchiveInfo};
-use crate::engine::config::Config;
+use crate::engine::host::Host;
 use crate::engine::index::Index;
 use crate::engine::progress::{Cancel, Reporter};
 use crate::engine::recover::Released;
-use crate::engine::state::Locations;
+use crate::engine::restore::Armed;
 use crate::engine::verify::{self, Verdict, VerifyOptions};
 use crate::tui::action::ListError;
 use crate::tui::backup_now::{BackupEnd, StackStatus};
-use crate::tui::engine_restore::Session;
 use crate::tui::incidents::{Incidents, SettledView};
 use crate::tui::restore::{Outcome, Plan, PrepareRequest, Refusal, RunRequest, Target};
 
@@ -65,7 +64,7 @@ pub trait Backend: Send + Sync + 'static {
         _reporter: &dyn Reporter,
         _cancel: &Cancel,
     ) -> Outcome {
-        Outcome::refused(NO_RESTORE.into())
+        Outcome::refused(&crate::engine::Error::Other(NO_RESTORE.into()))
     }
 
     /// The wizard closed without running: its staged copy and the lock go.
@@ -101,12 +100,20 @@ pub trait Backend: Send + Sync + 'static {
 /// The real engine, with the index when there is a state folder.
 pub struct Engine {
     pub index: Option<Index>,
-    /// For loading profiles.
-    pub config: Config,
-    /// The state folder, the lock, staging.
-    pub locations: Locations,
+    /// The config, the state folder, the lock, staging, and the Docker engine.
+    pub host: Host,
     /// The wizard's armed restore: its lock, profile and staged plan.
-    pub session: std::sync::Mutex<Option<Session>>,
+    pub armed: std::sync::Mutex<Option<Armed>>,
+}
+
+impl Engine {
+    pub fn new(index: Option<Index>, host: Host) -> Engine {
+        Engine {
+            index,
+            host,
+            armed: std::sync::Mutex::new(None),
+        }
+    }
 }
 
 impl Backend for Engine {
@@ -135,7 +142,7 @@ impl Backend for Engine {
     }
 
     fn incidents(&self) -> Incidents {
-        crate::tui::engine_restore::incidents(&self.locations)
+        crate::tui::incidents_read::incidents(&self.host.locations)
     }
 
     fn restore_target(&self, archive: &Path, spec: Option<&str>) -> Result<Target, String> {
@@ -168,8 +175,8 @@ impl Backend for Engine {
         crate::tui::engine_restore::settle(self, id, forward, reporter).map_err(|e| e.to_string())
     }
 
-    fn restart_stopped(&self, reporter: &dyn Reporter) -> Result<Released, String> {
-        crate::tui::engine_restore::restart(self, reporter).map_err(|e| e.to_string())
+    fn restart_stopped(&self, _reporter: &dyn Reporter) -> Result<Released, String> {
+        crate::tui::engine_restore::restart(self).map_err(|e| e.to_string())
     }
 
     fn stack_status(&self) -> Result<StackStatus, String> {

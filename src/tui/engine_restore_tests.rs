@@ -7,10 +7,12 @@ use serde_json::json;
 
 use crate::engine::journal::Record;
 use crate::engine::progress::Cancel;
+use crate::engine::restore::rows::expected;
 use crate::engine::state::Locations;
 use crate::tui::backend::Engine;
 use crate::tui::engine_restore::*;
 use crate::tui::incidents::LockNow;
+use crate::tui::incidents_read::incidents;
 #[test]
 fn fingerprints_read_as_a_few_words() {
     assert_eq!(
@@ -47,18 +49,17 @@ fn incidents_without_a_state_folder_read_only_the_lock() {
 }
 
 fn engine(dir: &Path) -> Engine {
-    Engine {
-        index: None,
-        config: Default::default(),
-        locations: Locations {
-            state: Some(dir.join("state")),
-            lock: dir.join("lifeboat.lock"),
-            staging: None,
-            output_root: dir.into(),
-            is_root: false,
-        },
-        session: std::sync::Mutex::new(None),
-    }
+    let locations = Locations {
+        state: Some(dir.join("state")),
+        lock: dir.join("lifeboat.lock"),
+        staging: None,
+        output_root: dir.into(),
+        is_root: false,
+    };
+    Engine::new(
+        None,
+        crate::engine::host::Host::new(Default::default(), locations),
+    )
 }
 
 /// The wizard's choices come from the archive and the profile: the default selection
@@ -76,6 +77,8 @@ fn the_target_ticks_the_default_selection_of_a_real_archive() {
             ("n8n", "volume", "n8n.tar.gz", 3),
         ],
     );
+    // Made with a profile this host does not know.
+    m.profile = Some("gone".into());
     // Real hashes: the writer checks the manifest against what it writes.
     use sha2::Digest;
     let abc = hex::encode(sha2::Sha256::digest(b"abc"));
@@ -133,6 +136,8 @@ fn the_target_ticks_the_default_selection_of_a_real_archive() {
         ]
     );
     // An unknown profile named by the archive falls back to the configured one.
+    let t = target(&engine(dir.path()), &committed.archive, None).unwrap();
+    assert_eq!((t.profile.as_str(), t.spec), ("tars-home", None));
     let t = target(&engine(dir.path()), &committed.archive, Some("gone")).unwrap();
     assert_eq!((t.profile.as_str(), t.spec), ("tars-home", None));
 }
@@ -144,7 +149,7 @@ fn unsettled_journals_are_read_without_the_lock() {
     use crate::engine::journal::{Begin, Journal, Undo};
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path());
-    let state = e.locations.state.clone().unwrap();
+    let state = e.host.locations.state.clone().unwrap();
     let begin = |id: &str, pid: u32| Begin {
         id: id.into(),
         pid,
@@ -169,7 +174,7 @@ fn unsettled_journals_are_read_without_the_lock() {
     })
     .unwrap();
     Journal::create(&state, begin("20260105221600", std::process::id())).unwrap();
-    let i = incidents(&e.locations);
+    let i = incidents(&e.host.locations);
     assert_eq!(i.interrupted.len(), 2);
     let first = &i.interrupted[0];
     assert!(!first.alive);
@@ -185,7 +190,7 @@ fn unsettled_journals_are_read_without_the_lock() {
     assert!(i.interrupted[1].alive, "its process runs: not interrupted");
     assert_eq!(i.to_settle().map(|r| r.id.as_str()), Some("20260105221500"));
     assert!(
-        !e.locations.lock.exists(),
+        !e.host.locations.lock.exists(),
         "looking never creates the lock file"
     );
 }

@@ -32,6 +32,7 @@ pub mod engine_restore;
 pub mod frame_trace;
 pub mod history;
 pub mod incidents;
+mod incidents_read;
 pub mod incidents_update;
 pub mod keymap;
 pub mod log_pane;
@@ -130,12 +131,10 @@ pub fn run(opts: Options) -> u8 {
         .state
         .is_none()
         .then(|| "no state folder: a restore needs one (set LIFEBOAT_STATE)".to_string());
-    let backend = Arc::new(Engine {
-        index: opts.index,
-        config: opts.config,
-        locations: opts.locations,
-        session: std::sync::Mutex::new(None),
-    });
+    let backend = Arc::new(Engine::new(
+        opts.index,
+        crate::engine::host::Host::new(opts.config, opts.locations),
+    ));
     let (sig_tx, sig_rx) = tokio::sync::mpsc::unbounded_channel();
     let signals = watch_signals(sig_tx);
     let mut console = match terminal::Console::enter() {

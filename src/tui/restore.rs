@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use crate::engine::progress::StepOutcome;
+pub use crate::engine::restore::{Choice, End, Finished as Outcome, PlanRow, Target};
 use crate::engine::restore::{Class, Item, ItemStatus, checklist};
 use crate::tui::action::JobId;
 use crate::tui::steps::{StepLog, StepView};
@@ -31,30 +32,6 @@ pub enum Purpose {
     },
 }
 
-/// The stack the archive is restored into and the components to choose from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The profile's name, and the spec that loaded it (journalled, so a settle loads it too).
-    pub profile: String,
-    pub spec: Option<String>,
-    /// The stack (compose project): what the operator types to confirm.
-    pub stack: String,
-    pub choices: Vec<Choice>,
-}
-
-/// One component of the archive, ticked or not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    pub name: String,
-    /// Its kind in the profile ("postgres", "files", ...).
-    pub kind: String,
-    /// Its size in the archive.
-    pub size: u64,
-    pub on: bool,
-    /// Not in the profile: shown, never restorable.
-    pub unknown: bool,
-}
-
 /// What the engine staged and checked (`restore --dry-run`).
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -62,23 +39,9 @@ pub struct Plan {
     pub backup_name: String,
     pub captured_at: String,
     pub sha256: String,
-    pub components: Vec<PlanComponent>,
+    pub components: Vec<PlanRow>,
     /// The checklist as the engine evaluated it (the lock item included), before waivers.
     pub items: Vec<Item>,
-}
-
-/// One component of the plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanComponent {
-    pub name: String,
-    pub kind: String,
-    /// Containers stopped for its swap: its own, then its dependents.
-    pub stops: Vec<String>,
-    /// What is replaced, in words.
-    pub replaces: String,
-    pub bytes: u64,
-    /// What the backup recorded: the fingerprint checked after the swap.
-    pub expected: Option<String>,
 }
 
 /// The options of a run besides the checklist.
@@ -105,64 +68,6 @@ pub struct PrepareRequest {
 pub enum Refusal {
     Cancelled,
     Failed(String),
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum End {
-    /// Every selected component restored and checked.
-    Committed,
-    /// Some restored, some rolled back (only a resume of a `--keep-partial` restore).
-    Partial,
-    /// A component failed: every swapped one was put back.
-    RolledBack,
-    /// The operator (or a signal) cancelled: what was swapped was put back.
-    Cancelled,
-    /// Refused or failed before anything was stopped.
-    NothingChanged(String),
-    /// Putting the old data back failed: the restore stays unsettled.
-    RollbackFailed(String),
-}
-
-/// What a run did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub restore_id: String,
-    pub end: End,
-    pub restored: Vec<String>,
-    pub rolled_back: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub safety_backup: Option<PathBuf>,
-    /// Items waived for this run (exit 3 on the command line).
-    pub waived: Vec<String>,
-}
-
-impl Outcome {
-    /// An outcome that ended `end` with nothing restored or put back.
-    fn empty(end: End) -> Outcome {
-        Outcome {
-            restore_id: String::new(),
-            end,
-            restored: Vec::new(),
-            rolled_back: Vec::new(),
-            notes: Vec::new(),
-            safety_backup: None,
-            waived: Vec::new(),
-        }
-    }
-
-    /// A run whose thread stopped without an answer: its journal says how far it got, so it is
-    /// treated like a failed rollback (settle it).
-    pub fn stopped(why: String) -> Outcome {
-        Outcome::empty(End::RollbackFailed(format!(
-            "{why}; the restore's journal says how far it got: settle it (I)"
-        )))
-    }
-
-    /// A run that did not start, for `why`.
-    pub fn refused(why: String) -> Outcome {
-        Outcome::empty(End::NothingChanged(why))
-    }
 }
 
 /// Where the wizard is.

@@ -15,7 +15,7 @@ use crate::tui::app::App;
 use crate::tui::effect::Effect;
 use crate::tui::fixtures::*;
 use crate::tui::incidents::{Held, Incidents, Interrupted, LockInfo, LockNow};
-use crate::tui::restore::{Choice, End, Outcome, Plan, PlanComponent, Target};
+use crate::tui::restore::{Choice, End, Outcome, Plan, PlanRow, Target};
 
 pub const NEWEST: &str = "tars-backup-20260106_030000.tar.gz";
 pub const SAFETY: &str =
@@ -94,16 +94,15 @@ pub fn items(never: bool) -> Vec<Item> {
 }
 
 pub fn plan(never: bool) -> Plan {
-    let pc = |name: &str, kind: &str, stops: &[&str], replaces: &str, bytes: u64, exp: &str| {
-        PlanComponent {
+    let pc =
+        |name: &str, kind: &str, stops: &[&str], replaces: &str, bytes: u64, exp: &str| PlanRow {
             name: name.into(),
             kind: kind.into(),
             stops: stops.iter().map(|s| s.to_string()).collect(),
             replaces: replaces.into(),
             bytes,
             expected: Some(exp.into()),
-        }
-    };
+        };
     Plan {
         id: RESTORE_ID.into(),
         backup_name: "tars-backup-20260106_030000".into(),
@@ -296,6 +295,7 @@ pub fn outcome(end: End) -> Outcome {
         notes: Vec::new(),
         safety_backup: safety,
         waived: vec!["image:redis".into()],
+        kind: None,
     }
 }
 

@@ -271,7 +271,9 @@ impl<B: Backend> Executor<B> {
                 // Where it stopped is in its journal: settling it finds out.
                 move |why| Action::RestoreFinished {
                     job,
-                    outcome: Box::new(Outcome::stopped(why)),
+                    outcome: Box::new(Outcome::lost(format!(
+                        "{why}; the restore's journal says how far it got: settle it (I)"
+                    ))),
                 },
             ),
             Effect::RestoreClose => {

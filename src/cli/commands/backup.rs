@@ -1,66 +1,60 @@
-//! `lifeboat backup`: the runbook's flags, DESIGN.md's selection rules, the plan (`--dry-run`
-//! prints it after checking everything for real), the host lock, one line in runs.jsonl.
-
-use std::collections::BTreeMap;
+//! `lifeboat backup`: the runbook's flags turned into a backup job for the engine's driver
+//! (`engine::backup_job`: the lock, the run, its line in runs.jsonl), the plan `--dry-run`
+//! prints after checking everything for real, and the summary.
 
 use serde_json::json;
 
 use crate::cli::args::BackupArgs;
 use crate::cli::render::{self, Session, size};
 use crate::cli::{Context, exit, fail, output, signals};
-use crate::engine::backup::{self, BackupOutcome, LockedRequest};
-use crate::engine::docker::Docker;
-use crate::engine::error::{Error, ErrorKind, Result};
-use crate::engine::lock::HostLock;
-use crate::engine::plan::{self, BackupPlan, CheckStatus, Selection};
-use crate::engine::runs::{self, Run};
-use crate::engine::stack;
+use crate::engine::backup::BackupOutcome;
+use crate::engine::backup_job::{self, Job};
+use crate::engine::host::Host;
+use crate::engine::plan::{BackupPlan, CheckStatus, Selection};
 use crate::engine::text::sanitize_max;
 
 pub fn run(ctx: &Context, args: &BackupArgs) -> u8 {
-    let start = jiff::Timestamp::now();
-    let profile = match stack::load(
-        args.profile.as_deref(),
-        &ctx.config.config,
-        args.project.as_deref(),
-    ) {
-        Ok(p) => p,
-        Err(e) => return failed(ctx, &e),
+    let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
+    let job = Job {
+        profile: args.profile.clone(),
+        project: args.project.clone(),
+        selection: selection(args),
+        output_dir: args.output_dir.clone(),
+        holder: if args.dry_run {
+            "lifeboat backup --dry-run"
+        } else {
+            "lifeboat backup"
+        }
+        .into(),
+        signalled: Some(signals::received),
     };
-    let (code, reason, archive) = match execute(ctx, args, &profile) {
+    if args.dry_run {
+        return match crate::cli::block_on(backup_job::dry_run(&host, &job)) {
+            Ok(plan) => print_plan(ctx, &plan),
+            Err(e) => {
+                fail(&e, ctx.json);
+                exit::for_backup_error(e.kind())
+            }
+        };
+    }
+    let session = Session::start(ctx.render_mode());
+    let cancel = signals::token();
+    let ran = crate::cli::block_on(async {
+        Ok(backup_job::backup(&host, &job, session.reporter(), &cancel).await)
+    });
+    session.finish();
+    let ran = match ran {
         Ok(r) => r,
         Err(e) => {
-            let code = error_code(&e);
             fail(&e, ctx.json);
-            (code, Some(e.to_string()), None)
+            return exit::ERROR;
         }
     };
-    if !args.dry_run
-        && let Some(state) = &ctx.locations.state
-    {
-        let run = Run {
-            start: start.to_string(),
-            end: jiff::Timestamp::now().to_string(),
-            profile: profile.name.clone(),
-            exit_code: code,
-            reason,
-            archive,
-        };
-        let _ = runs::append(state, &run);
+    match &ran.outcome {
+        Ok(o) => summarize(ctx, o, ran.code),
+        Err(e) => fail(e, ctx.json),
     }
-    code
-}
-
-fn failed(ctx: &Context, e: &Error) -> u8 {
-    fail(e, ctx.json);
-    error_code(e)
-}
-
-fn error_code(e: &Error) -> u8 {
-    match (e.kind(), signals::received()) {
-        (ErrorKind::Cancelled, Some(sig)) => signals::exit_code(sig),
-        (kind, _) => exit::for_backup_error(kind),
-    }
+    ran.code
 }
 
 fn selection(args: &BackupArgs) -> Selection {
@@ -78,79 +72,6 @@ fn selection(args: &BackupArgs) -> Selection {
         only: args.only.clone(),
         skip,
         include_models: args.include_models,
-    }
-}
-
-type Ran = (u8, Option<String>, Option<std::path::PathBuf>);
-
-fn execute(ctx: &Context, args: &BackupArgs, profile: &stack::Profile) -> Result<Ran> {
-    let chosen = plan::select(profile, &selection(args))?;
-    let state = ctx.locations.require_state()?.to_path_buf();
-    let output_dir = args.output_dir.clone().unwrap_or_else(|| {
-        ctx.locations
-            .default_output(&ctx.config.config, &profile.name)
-    });
-    let staging = ctx
-        .locations
-        .staging
-        .clone()
-        .unwrap_or_else(|| state.join("staging"));
-    let session = Session::start(ctx.render_mode());
-    let cancel = signals::token();
-    let result = crate::cli::block_on(async {
-        let docker = Docker::connect().await?;
-        if args.dry_run {
-            let lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat backup --dry-run");
-            let mut p = plan::plan(&docker, profile, &chosen, &output_dir, &staging).await;
-            p.checks.push(match lock {
-                Ok(_) => plan_check(
-                    "lock",
-                    CheckStatus::Ok,
-                    format!("{} is free", ctx.locations.lock.display()),
-                ),
-                Err(e) => plan_check("lock", CheckStatus::Fail, e.to_string()),
-            });
-            // The real run refuses (15) while an interrupted restore is unsettled.
-            if let Some(r) = crate::engine::journal::unsettled(&state)?.first() {
-                p.checks.push(plan_check(
-                    "journal",
-                    CheckStatus::Fail,
-                    crate::engine::journal::refuse(r).to_string(),
-                ));
-            }
-            return Ok(Err(p));
-        }
-        let mut options = BTreeMap::new();
-        options.insert("include_models".into(), json!(args.include_models));
-        options.insert("skip".into(), json!(selection(args).skip));
-        options.insert("only".into(), json!(args.only));
-        let req = LockedRequest {
-            profile,
-            components: chosen.clone(),
-            output_dir: output_dir.clone(),
-            staging: staging.clone(),
-            state: state.clone(),
-            lock: ctx.locations.lock.clone(),
-            holder: "lifeboat backup",
-            options,
-        };
-        backup::run_locked(&docker, &req, session.reporter(), &cancel)
-            .await
-            .map(Ok)
-    });
-    session.finish();
-    match result? {
-        Err(plan) => Ok((print_plan(ctx, &plan), None, None)),
-        Ok(outcome) => Ok(summarize(ctx, &outcome)),
-    }
-}
-
-fn plan_check(id: &str, status: CheckStatus, detail: String) -> plan::Check {
-    plan::Check {
-        id: id.into(),
-        label: "the host lock".into(),
-        status,
-        detail,
     }
 }
 
@@ -199,12 +120,10 @@ fn print_plan(ctx: &Context, p: &BackupPlan) -> u8 {
     code
 }
 
-fn summarize(ctx: &Context, o: &BackupOutcome) -> Ran {
+fn summarize(ctx: &Context, o: &BackupOutcome, code: u8) {
     let Some(c) = &o.committed else {
-        return (exit::ERROR, Some("nothing committed".into()), None);
+        return;
     };
-    let code = exit::for_backup(o);
-    let reason = o.reason();
     if ctx.json {
         let failed: Vec<_> = o
             .failed
@@ -244,5 +163,4 @@ fn summarize(ctx: &Context, o: &BackupOutcome) -> Ran {
                 .join(", ")
         ));
     }
-    (code, reason, Some(c.archive.clone()))
 }

@@ -6,6 +6,5 @@ pub mod list;
 pub mod prune;
 pub mod recover;
 pub mod restore;
-pub mod restore_settle;
 pub mod status;
 pub mod verify;

@@ -5,26 +5,16 @@
 //! `lifeboat restore --rollback ID` or `--resume ID` settles it.
 
 use crate::cli::{Context, exit, fail, output};
-use crate::engine::docker::Docker;
 use crate::engine::error::Result;
-use crate::engine::journal;
-use crate::engine::lock::HostLock;
-use crate::engine::recover;
-use crate::engine::stopped::Ledger;
-
-#[derive(Default)]
-struct Recovered {
-    started: Vec<String>,
-    /// Held containers left stopped: (container, why).
-    kept: Vec<(String, String)>,
-    problems: Vec<String>,
-    /// Interrupted restores, described.
-    unsettled: Vec<String>,
-}
+use crate::engine::host::Host;
+use crate::engine::recover::{self, Recovered};
 
 pub fn run(ctx: &Context) -> u8 {
     match recover(ctx) {
-        Ok(r) => {
+        Ok(Recovered {
+            released: r,
+            unsettled,
+        }) => {
             for c in &r.started {
                 output::out(&format!("started {c} again (restart policy restored)"));
             }
@@ -37,10 +27,10 @@ pub fn run(ctx: &Context) -> u8 {
             for p in &r.problems {
                 output::err(&format!("lifeboat: {p}"));
             }
-            for u in &r.unsettled {
+            for u in &unsettled {
                 output::err(&format!("lifeboat: {u}"));
             }
-            if !r.unsettled.is_empty() {
+            if !unsettled.is_empty() {
                 exit::INTERRUPTED
             } else if r.problems.is_empty() {
                 exit::OK
@@ -56,28 +46,6 @@ pub fn run(ctx: &Context) -> u8 {
 }
 
 fn recover(ctx: &Context) -> Result<Recovered> {
-    let state = ctx.locations.require_state()?.to_path_buf();
-    let ledger = Ledger::new(&state);
-    let pending = journal::unsettled(&state)?;
-    if ledger.list()?.is_empty() && pending.is_empty() {
-        return Ok(Recovered::default());
-    }
-    let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat recover")?;
-    // Under the lock every unsettled journal is an interrupted restore.
-    let pending = journal::unsettled(&state)?;
-    let mut out = Recovered {
-        unsettled: pending
-            .iter()
-            .map(|r| journal::refuse(r).to_string())
-            .collect(),
-        ..Default::default()
-    };
-    crate::cli::block_on(async {
-        let docker = Docker::connect().await?;
-        let r = recover::release_held(&docker, &ledger, &pending).await?;
-        out.started = r.started;
-        out.kept = r.kept;
-        out.problems = r.problems;
-        Ok(out)
-    })
+    let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
+    crate::cli::block_on(recover::recover(&host, "lifeboat recover"))
 }

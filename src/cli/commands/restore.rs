@@ -1,6 +1,8 @@
-//! `lifeboat restore --backup-file FILE`: the plan and checklist (all `--dry-run` does), the
-//! typed confirmation (or `--force`), then the engine's all-or-nothing execution under the
-//! host lock, and a summary that says what was restored, rolled back and kept.
+//! `lifeboat restore`: the arguments parsed once into what the operator asked (a restore, an
+//! undo, a settle, applying restored configuration), then the engine's drivers asked and
+//! their answers shown: the plan and checklist (all `--dry-run` does), the typed confirmation
+//! (or `--force`), live progress, and a summary that says what was restored, rolled back and
+//! kept. Nothing here arms, locks, connects or journals: `engine::restore::driver` does.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -9,262 +11,256 @@ use serde_json::json;
 use crate::cli::args::RestoreArgs;
 use crate::cli::render::{self, Session};
 use crate::cli::{Context, exit, fail, output, signals};
-use crate::engine::archive::peek;
-use crate::engine::docker::Docker;
-use crate::engine::error::{Error, ErrorKind};
-use crate::engine::journal;
-use crate::engine::lock::HostLock;
-use crate::engine::restore::{
-    self, Ctx, ItemStatus, Prepared, RestoreOutcome, RestoreRequest, RestoreSelection, RunOptions,
-    checklist, session,
-};
-use crate::engine::stack;
-use crate::engine::stopped::Ledger;
+use crate::engine::error::Error;
+use crate::engine::host::Host;
+use crate::engine::restore::aftercare::{self, SettleEnd};
+use crate::engine::restore::driver::{LockRule, Review};
+use crate::engine::restore::{End, Finished, ItemStatus, Prepared, Request, RestoreSelection, arm};
 use crate::engine::text::sanitize_max;
 
-pub fn run(ctx: &Context, args: &RestoreArgs) -> u8 {
-    match restore(ctx, args) {
-        Ok(code) => code,
-        Err(e) => {
-            fail(&e, ctx.json);
-            code_for(&e)
+/// What the operator asked of `lifeboat restore`.
+#[derive(Debug)]
+enum Asked {
+    Restore(Request),
+    /// `--undo [ID]` (`None`: the newest committed restore with a safety backup).
+    Undo(Option<String>),
+    /// `--rollback ID` (`forward: false`) or `--resume ID`.
+    Settle {
+        id: String,
+        forward: bool,
+    },
+    ApplyConfig(String),
+}
+
+/// How to go about it.
+#[derive(Debug)]
+struct Options {
+    dry_run: bool,
+    force: bool,
+    accept: Vec<String>,
+    keep_partial: bool,
+}
+
+fn parse(args: &RestoreArgs) -> Result<(Asked, Options), Error> {
+    let opts = Options {
+        dry_run: args.dry_run,
+        force: args.force,
+        accept: args.accept.clone(),
+        keep_partial: args.keep_partial,
+    };
+    let asked = if let Some(id) = &args.apply_config {
+        Asked::ApplyConfig(id.clone())
+    } else if let Some(id) = &args.undo {
+        Asked::Undo(Some(id.clone()).filter(|i| !i.is_empty()))
+    } else if let Some(id) = &args.rollback {
+        Asked::Settle {
+            id: id.clone(),
+            forward: false,
         }
-    }
-}
-
-fn code_for(e: &Error) -> u8 {
-    match (e.kind(), signals::received()) {
-        (ErrorKind::Cancelled, Some(sig)) => signals::exit_code(sig),
-        (ErrorKind::Incompatible, _) => exit::INCOMPATIBLE,
-        (ErrorKind::RollbackFailed, _) => exit::INTERRUPTED,
-        (kind, _) => exit::for_error(kind),
-    }
-}
-
-fn restore(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
-    if let Some(id) = &args.apply_config {
-        return apply_config(ctx, args, id);
-    }
-    if args.rollback.is_some() || args.resume.is_some() || args.undo.is_some() {
-        return super::restore_settle::run(ctx, args);
-    }
-    restore_archive(ctx, args, &Extra::default())
-}
-
-/// What `--resume` and `--undo` add to an ordinary restore.
-#[derive(Debug, Default)]
-pub(super) struct Extra {
-    /// The archive must still be these bytes (a resume restores what was verified before).
-    pub expect_sha256: Option<String>,
-    /// The restore this one undoes.
-    pub undoes: Option<String>,
-}
-
-pub(super) fn restore_archive(
-    ctx: &Context,
-    args: &RestoreArgs,
-    extra: &Extra,
-) -> Result<u8, Error> {
-    let backup_file = args.backup_file.clone().unwrap_or_default();
-    if !backup_file.exists() {
-        return Err(Error::NotFound(backup_file));
-    }
-    let archived_profile = peek::read_manifest(&backup_file)
-        .ok()
-        .and_then(|m| m.profile);
-    let spec = args.profile.clone().or(archived_profile);
-    // The spec that loaded is journalled, so a later --rollback loads the same profile.
-    let (profile, spec) =
-        match stack::load(spec.as_deref(), &ctx.config.config, args.project.as_deref()) {
-            Ok(p) => (p, spec),
-            Err(e) if args.profile.is_some() => return Err(e),
-            Err(_) => (
-                stack::load(None, &ctx.config.config, args.project.as_deref())?,
-                None,
-            ),
-        };
-    let state = ctx.locations.require_state()?.to_path_buf();
-    let staging = ctx
-        .locations
-        .staging
-        .clone()
-        .unwrap_or_else(|| state.join("staging"));
-    if args.skip_validation && !args.force {
-        return Err(Error::Usage(
-            "--skip-validation restores an archive its sidecar does not vouch for: it needs --force too".into(),
-        ));
-    }
-    if !args.dry_run && !args.force && !std::io::stdin().is_terminal() {
+    } else if let Some(id) = &args.resume {
+        Asked::Settle {
+            id: id.clone(),
+            forward: true,
+        }
+    } else {
+        if args.skip_validation && !args.force {
+            return Err(Error::Usage(
+                "--skip-validation restores an archive its sidecar does not vouch for: it needs --force too".into(),
+            ));
+        }
+        Asked::Restore(Request {
+            archive: args.backup_file.clone().unwrap_or_default(),
+            profile: args.profile.clone(),
+            project: args.project.clone(),
+            selection: RestoreSelection {
+                components: args.component.clone(),
+                skip: args.skip.clone(),
+                restore_config: args.restore_config,
+            },
+            keep_partial: args.keep_partial,
+            skip_validation: args.skip_validation,
+            expect_sha256: None,
+            undoes: None,
+        })
+    };
+    let settles = matches!(
+        asked,
+        Asked::Settle { forward: false, .. } | Asked::ApplyConfig(_)
+    );
+    if !settles && !opts.dry_run && !opts.force && !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
             "restore replaces live data and no terminal is attached to confirm it: pass --force (or --dry-run to only check)".into(),
         ));
     }
+    Ok((asked, opts))
+}
+
+pub fn run(ctx: &Context, args: &RestoreArgs) -> u8 {
+    match dispatch(ctx, args) {
+        Ok(code) => code,
+        Err(e) => {
+            fail(&e, ctx.json);
+            exit::for_restore_error(e.kind())
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, args: &RestoreArgs) -> Result<u8, Error> {
+    let (asked, opts) = parse(args)?;
+    let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
+    match asked {
+        Asked::Restore(req) => restore(ctx, &host, req, &opts),
+        Asked::Undo(id) => {
+            let undo = aftercare::undo(&host, id.as_deref())?;
+            if ctx.json {
+                render::json_print(
+                    &json!({"event": "undo", "restore_id": undo.restore_id, "components": undo.components, "live_since": undo.live_since, "safety_backup": undo.safety_backup}),
+                );
+            } else {
+                output::err(&undo.warning());
+            }
+            let mut req = undo.request;
+            req.keep_partial = opts.keep_partial;
+            restore(ctx, &host, req, &opts)
+        }
+        Asked::Settle { id, forward } => settle(ctx, &host, &id, forward, &opts),
+        Asked::ApplyConfig(id) => {
+            let applied = aftercare::apply_config(
+                &host,
+                args.profile.as_deref(),
+                args.project.as_deref(),
+                &id,
+            )?;
+            for p in applied.iter().filter(|_| !ctx.json) {
+                output::out(&format!(
+                    "applied {} (the previous file is kept as {}.pre-{id})",
+                    p.display(),
+                    p.display()
+                ));
+            }
+            if ctx.json {
+                render::json_print(
+                    &json!({"event": "config_applied", "restore_id": id, "files": applied}),
+                );
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// A restore: armed, prepared, shown, confirmed, run, summarised.
+fn restore(ctx: &Context, host: &Host, req: Request, opts: &Options) -> Result<u8, Error> {
     // A dry run shows a held lock as a failed checklist item; a restore stops (11).
-    let _lock = match session::arm(&ctx.locations.lock, &state, &staging, "lifeboat restore") {
-        Ok(l) => Some(l),
-        Err(e) if !args.dry_run || e.kind() != ErrorKind::Locked => return Err(e),
-        Err(_) => None,
+    let rule = if opts.dry_run {
+        LockRule::ShownIfHeld
+    } else {
+        LockRule::Required
     };
-    let req = RestoreRequest {
-        profile: &profile,
-        archive: backup_file.clone(),
-        selection: RestoreSelection {
-            components: args.component.clone(),
-            skip: args.skip.clone(),
-            restore_config: args.restore_config,
-        },
-        staging,
-        state: state.clone(),
-        accept: args.accept.clone(),
-        keep_partial: args.keep_partial,
-        skip_validation: args.skip_validation,
-    };
-    let id = restore::new_id();
+    let mut armed = arm(host, req, "lifeboat restore", rule)?;
     let cancel = signals::token();
     // Phase 1: stage the archive and evaluate the checklist (all a dry run does).
     let session = Session::start(ctx.render_mode());
     let prepared = crate::cli::block_on(async {
-        let docker = Docker::connect().await?;
-        let rctx = Ctx {
-            docker: &docker,
-            profile: &profile,
-            reporter: session.reporter(),
-            cancel: &cancel,
-            id: id.clone(),
-        };
-        restore::prepare(&rctx, &req).await
+        armed.prepare(session.reporter(), &cancel).await.map(|_| ())
     });
     session.finish();
-    let mut prepared = prepared?;
-    // The staged copy goes whatever happens next.
-    let _staged = StagedDir(prepared.stage_dir.clone());
-    if let Some(want) = &extra.expect_sha256
-        && *want != prepared.sha256
-    {
-        return Err(Error::integrity(
-            &backup_file,
-            format!(
-                "not the bytes the interrupted restore verified (SHA-256 {} now, {want} then): resume restores only those; settle it with --rollback instead",
-                prepared.sha256
-            ),
-        ));
+    prepared?;
+    let review = armed.review(&opts.accept)?;
+    if let Some(p) = armed.plan() {
+        print_checklist(ctx, p, &review);
     }
-    prepared
-        .items
-        .push(session::lock_item(&ctx.locations.lock, _lock.is_some()));
-    checklist::apply_accept(&mut prepared.items, &req.accept).map_err(Error::Usage)?;
-    print_checklist(ctx, &prepared);
-    if let Some(b) = checklist::blocker(&prepared.items) {
-        let code = if b.compatibility {
+    if let Some(why) = review.refusal() {
+        output::err(&format!("lifeboat: {why}"));
+        let compat = review.blocker.as_ref().is_some_and(|b| b.compatibility);
+        return Ok(if compat {
             exit::INCOMPATIBLE
         } else {
             exit::ERROR
-        };
-        output::err(&format!(
-            "lifeboat: restore refused by the checklist: {} ({}); nothing was stopped or changed",
-            b.id,
-            sanitize_max(&b.detail, 300)
-        ));
-        return Ok(code);
+        });
     }
-    let waived = prepared
-        .items
-        .iter()
-        .any(|i| i.status == ItemStatus::Waived);
-    if args.dry_run {
-        return Ok(if waived { exit::WARNINGS } else { exit::OK });
+    if opts.dry_run {
+        return Ok(if review.waived.is_empty() {
+            exit::OK
+        } else {
+            exit::WARNINGS
+        });
     }
-    confirm(args, &prepared)?;
+    if let Some(p) = armed.plan() {
+        confirm(opts, p)?;
+    }
     // Phase 2: everything checked in staging, then the swaps, each step journalled first.
-    let origin = session::Origin {
-        profile_spec: spec,
-        project: args.project.clone(),
-        keep_partial: args.keep_partial,
-        undoes: extra.undoes.clone(),
-    };
     signals::protect(true);
     let session = Session::start(ctx.render_mode());
-    let outcome = crate::cli::block_on(async {
-        // Docker first: a daemon that does not answer must not leave a journal to settle.
-        let docker = Docker::connect().await?;
-        let journal = session::begin(&state, &prepared, &profile.name, &origin)?;
-        let reporter = journal::Journalled {
-            journal: &journal,
-            inner: session.reporter(),
-        };
-        let rctx = Ctx {
-            docker: &docker,
-            profile: &profile,
-            reporter: &reporter,
-            cancel: &cancel,
-            id: id.clone(),
-        };
-        // What a killed lifeboat left stopped runs again first, its policy restored.
-        let ledger = Ledger::new(&state);
-        if let Err(e) = session::release_leftovers(&docker, &ledger, &reporter).await {
-            // Nothing of this restore ran: its journal ends here.
-            let _ = journal.append(journal::Record::End {
-                outcome: "failed".into(),
-            });
-            return Err(e);
-        }
-        let opts = RunOptions {
-            journal: &journal,
-            keep_partial: req.keep_partial,
-            staging: req.staging.clone(),
-            state: state.clone(),
-        };
-        restore::execute(&rctx, &prepared, &ledger, &opts).await
+    let finished = crate::cli::block_on(async {
+        Ok(armed.run(&opts.accept, session.reporter(), &cancel).await)
     });
     session.finish();
     signals::protect(false);
-    let no_safety = prepared
-        .items
-        .iter()
-        .any(|i| i.id == "safety-backup" && i.status == ItemStatus::Waived);
-    Ok(summarize(ctx, &outcome?, waived, no_safety))
+    Ok(summarize(ctx, &finished?))
 }
 
-/// Removes the staging folder when the command ends.
-struct StagedDir(std::path::PathBuf);
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `--apply-config ID`: the restored configuration files swapped in, under the lock.
-fn apply_config(ctx: &Context, args: &RestoreArgs, id: &str) -> Result<u8, Error> {
-    let profile = stack::load(
-        args.profile.as_deref(),
-        &ctx.config.config,
-        args.project.as_deref(),
-    )?;
-    let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat restore --apply-config")?;
-    let components: Vec<_> = profile
-        .components
-        .iter()
-        .filter(|c| c.kind == crate::engine::stack::Kind::Files)
-        .collect();
-    let applied = restore::config::apply(&components, id)?;
-    for p in applied.iter().filter(|_| !ctx.json) {
-        output::out(&format!(
-            "applied {} (the previous file is kept as {}.pre-{id})",
-            p.display(),
-            p.display()
-        ));
-    }
+/// `--rollback ID` / `--resume ID`; a resume then restores what was never reached.
+fn settle(
+    ctx: &Context,
+    host: &Host,
+    id: &str,
+    forward: bool,
+    opts: &Options,
+) -> Result<u8, Error> {
+    // Settling runs to its end: a signal must not leave it half-way either.
+    signals::protect(true);
+    let session = Session::start(ctx.render_mode());
+    let holder = if forward {
+        "lifeboat restore --resume"
+    } else {
+        "lifeboat restore --rollback"
+    };
+    let ended = crate::cli::block_on(aftercare::settle_interrupted(
+        host,
+        id,
+        forward,
+        holder,
+        session.reporter(),
+    ));
+    session.finish();
+    signals::protect(false);
+    let SettleEnd { settled: s, resume } = ended?;
     if ctx.json {
-        render::json_print(&json!({"event": "config_applied", "restore_id": id, "files": applied}));
+        render::json_print(&json!({"event": "restore_settled", "resumed": forward, "outcome": s}));
+    } else {
+        let word = if forward { "Resumed" } else { "Rolled back" };
+        output::out(&format!("{word} restore {}", s.restore_id));
+        let lines = [
+            ("  old data back: ", &s.rolled_back),
+            (
+                "  kept on the restored data (it had passed its checks): ",
+                &s.kept,
+            ),
+            ("  started again: ", &s.started),
+        ];
+        for (head, names) in lines.iter().filter(|(_, n)| !n.is_empty()) {
+            output::out(&format!("{head}{}", names.join(", ")));
+        }
+        for n in &s.notes {
+            output::out(&format!("  note: {n}"));
+        }
+        if !s.remaining.is_empty() {
+            output::out(&format!(
+                "  still to restore, from the same archive: {}",
+                s.remaining.join(", ")
+            ));
+        }
     }
-    Ok(exit::OK)
+    match resume {
+        Some(req) => restore(ctx, host, req, opts),
+        None => Ok(exit::OK),
+    }
 }
 
 /// The typed confirmation on a terminal: the operator types `yes`, as the runbook's script
 /// asked; anything else cancels (exit 20).
-fn confirm(args: &RestoreArgs, p: &Prepared) -> Result<(), Error> {
-    if args.force {
+fn confirm(opts: &Options, p: &Prepared) -> Result<(), Error> {
+    if opts.force {
         return Ok(());
     }
     let mut err = std::io::stderr();
@@ -286,9 +282,11 @@ fn confirm(args: &RestoreArgs, p: &Prepared) -> Result<(), Error> {
     }
 }
 
-fn print_checklist(ctx: &Context, p: &Prepared) {
+fn print_checklist(ctx: &Context, p: &Prepared, review: &Review) {
     if ctx.json {
-        render::json_print(&json!({"event": "restore_plan", "plan": p}));
+        let mut plan = serde_json::to_value(p).unwrap_or_default();
+        plan["items"] = serde_json::to_value(&review.items).unwrap_or_default();
+        render::json_print(&json!({"event": "restore_plan", "plan": plan}));
         return;
     }
     output::out(&format!(
@@ -297,8 +295,27 @@ fn print_checklist(ctx: &Context, p: &Prepared) {
         p.captured_at,
         p.components.join(", ")
     ));
+    for r in &p.rows {
+        let stops = if r.stops.is_empty() {
+            "stops nothing".to_string()
+        } else {
+            format!("stops {}", r.stops.join(", "))
+        };
+        output::out(&format!(
+            "  + {:<14} {:<9} {}; replaces {}; {} to move{}",
+            r.name,
+            r.kind,
+            stops,
+            sanitize_max(&r.replaces, 200),
+            render::size(r.bytes),
+            r.expected
+                .as_ref()
+                .map(|e| format!("; must hold {e}"))
+                .unwrap_or_default()
+        ));
+    }
     output::out("Checklist");
-    for i in &p.items {
+    for i in &review.items {
         let word = match i.status {
             ItemStatus::Ok => "ok",
             ItemStatus::Warn => "WARN",
@@ -313,16 +330,20 @@ fn print_checklist(ctx: &Context, p: &Prepared) {
     }
 }
 
-fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool, no_safety: bool) -> u8 {
-    let code = if o.restored.is_empty() {
-        exit::ERROR
-    } else if !o.rolled_back.is_empty() {
-        exit::PARTIAL
-    } else if waived {
-        exit::WARNINGS
-    } else {
-        exit::OK
+fn summarize(ctx: &Context, o: &Finished) -> u8 {
+    let code = exit::for_restore(o);
+    let why = match &o.end {
+        End::Cancelled => Some(Error::Cancelled.to_string()),
+        End::NothingChanged(why) | End::RollbackFailed(why) => Some(why.clone()),
+        End::Committed | End::Partial | End::RolledBack => None,
     };
+    if let Some(why) = why {
+        output::err(&format!("lifeboat: {}", sanitize_max(&why, 1000)));
+        if ctx.json {
+            render::json_print(&json!({"event": "error", "message": why}));
+        }
+        return code;
+    }
     if ctx.json {
         render::json_print(&json!({"event": "restore", "outcome": o, "code": code}));
     } else {
@@ -339,6 +360,7 @@ fn summarize(ctx: &Context, o: &RestoreOutcome, waived: bool, no_safety: bool) -
         for n in &o.notes {
             output::out(&format!("  note: {}", sanitize_max(n, 400)));
         }
+        let no_safety = o.waived.iter().any(|w| w == "safety-backup");
         match &o.safety_backup {
             Some(s) => output::out(&format!(
                 "  safety backup of the replaced data: {} (undo: lifeboat restore --undo {})",

@@ -4,10 +4,9 @@ use crate::cli::args::StatusArgs;
 use crate::cli::render::{self, size};
 use crate::cli::{Context, exit, fail, output};
 use crate::engine::catalog;
-use crate::engine::docker::Docker;
 use crate::engine::error::Result;
-use crate::engine::stack;
-use crate::engine::status::{self, Login, Places, StackStatus, Verdict};
+use crate::engine::host::Host;
+use crate::engine::status::{self, Login, StackStatus, Verdict};
 use crate::engine::text::sanitize;
 
 pub fn run(ctx: &Context, args: &StatusArgs) -> u8 {
@@ -56,25 +55,15 @@ struct Event<'a> {
 }
 
 fn gather(ctx: &Context, args: &StatusArgs) -> Result<StackStatus> {
-    let profile = stack::load(
-        args.profile.as_deref(),
-        &ctx.config.config,
-        args.project.as_deref(),
-    )?;
-    let output_dir = ctx
-        .locations
-        .default_output(&ctx.config.config, &profile.name);
+    let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
     let index = ctx.index();
-    let state = ctx.locations.state.clone();
-    crate::cli::block_on(async {
-        let docker = Docker::connect().await?;
-        let places = Places {
-            output_dir: &output_dir,
-            index: index.as_ref(),
-            state: state.as_deref(),
-        };
-        status::gather(&docker, &profile, &places, &crate::cli::signals::token()).await
-    })
+    crate::cli::block_on(status::check(
+        &host,
+        args.profile.as_deref(),
+        args.project.as_deref(),
+        index.as_ref(),
+        &crate::cli::signals::token(),
+    ))
 }
 
 fn print(st: &StackStatus) {

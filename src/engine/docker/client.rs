@@ -134,7 +134,6 @@ impl Bollard {
     }
 }
 
-
 #[async_trait::async_trait]
 impl Api for Bollard {
     fn endpoint(&self) -> &str {

@@ -137,7 +137,11 @@ impl Bollard {
 
     /// Starts a created container and waits for it (at most `limit`): its exit code and the
     /// end of its output.
-    pub(super) async fn start_and_wait(&self, name: &str, limit: Duration) -> Result<(i64, String)> {
+    pub(super) async fn start_and_wait(
+        &self,
+        name: &str,
+        limit: Duration,
+    ) -> Result<(i64, String)> {
         self.start_container(name).await?;
         let api = self.patient(limit);
         let mut wait = api.wait_container(name, None::<WaitContainerOptions>);

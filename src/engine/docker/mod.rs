@@ -135,7 +135,6 @@ impl std::fmt::Debug for ContainerInfo {
     }
 }
 
-
 impl Docker {
     /// Connects through `DOCKER_HOST` or the local socket and checks the engine answers.
     pub async fn connect() -> Result<Docker> {

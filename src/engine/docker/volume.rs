@@ -11,7 +11,10 @@ use crate::engine::error::Result;
 
 impl Bollard {
     /// A volume's labels; `Ok(None)` if there is no volume of that name.
-    pub(super) async fn inspect_volume(&self, name: &str) -> Result<Option<BTreeMap<String, String>>> {
+    pub(super) async fn inspect_volume(
+        &self,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>> {
         match self.api.inspect_volume(name).await {
             Ok(v) => Ok(Some(v.labels.into_iter().collect())),
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -22,7 +25,11 @@ impl Bollard {
     }
 
     /// Creates volume `name` with `labels` (local driver).
-    pub(super) async fn make_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+    pub(super) async fn make_volume(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<()> {
         let req = VolumeCreateRequest {
             name: Some(name.to_string()),
             labels: Some(labels.clone().into_iter().collect::<HashMap<_, _>>()),

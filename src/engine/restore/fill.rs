@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::checklist::{Class, Item, ItemStatus};
+use super::ctx::Ctx;
 use super::oneoff::DataFolder;
 use super::prepare::Prepared;
-use super::{Ctx, redis};
+use super::redis;
 use crate::engine::docker::OneOff;
 use crate::engine::error::{Error, Result};
 use crate::engine::stack::{Component, Kind};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::engine::components::{chroma, postgres, redis};
 use crate::engine::credentials::Credentials;
 use crate::engine::error::{Error, Result};
@@ -168,18 +168,7 @@ pub async fn chroma_collections(ctx: &Ctx<'_>, container: &str) -> Option<Value>
     chroma::collections_of(ctx.docker, ctx.cancel, container).await
 }
 
-/// 12,340 rather than 12340.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::engine::text::group;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::live::{self, ident, literal};
 use crate::engine::credentials::{self, Credentials};
 use crate::engine::docker::ContainerInfo;

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use super::checklist::{Class, Item, ItemStatus};
-use super::{Ctx, live};
+use super::ctx::Ctx;
+use super::live;
 use crate::engine::credentials;
 use crate::engine::docker::{ContainerInfo, OneOff};
 use crate::engine::error::{Error, Result};
@@ -199,7 +200,7 @@ async fn wait_serving(ctx: &Ctx<'_>, c: &Component, b: &Broken) -> Result<Contai
     let mut last = String::new();
     while started.elapsed() < INIT_LIMIT {
         let info = ctx.docker.inspect_required(&b.container).await?;
-        if super::serving(&info) {
+        if super::ctx::serving(&info) {
             let creds = credentials::resolve(ctx.profile, c, &info)?;
             match live::sql(ctx, c, &b.container, &creds, "postgres", "SELECT 1").await {
                 Ok(_) => return Ok(info),

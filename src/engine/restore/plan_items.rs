@@ -7,10 +7,11 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::checklist::{Class, Item, ItemStatus};
+use super::ctx::{Ctx, serving};
 use super::live::{self, group};
 use super::oneoff::DataFolder;
 use super::prepare::{Prepared, disk_item, pg_version_item};
-use super::{Ctx, pg, redis, serving};
+use super::{pg, redis};
 use crate::engine::components::chroma;
 use crate::engine::credentials;
 use crate::engine::docker::ContainerInfo;

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::checklist::{Class, Item, ItemStatus};
-use super::{Ctx, RestoreRequest, pg, select};
+use super::ctx::Ctx;
+use super::pg;
+use super::request::{StageRequest, select};
+use super::rows::{PlanRow, row};
 use crate::engine::archive::reader::{self, ReadOptions, SidecarPolicy};
 use crate::engine::archive::{ComponentDetails, Manifest, commit, peek};
 use crate::engine::error::{Error, Result};
@@ -26,6 +29,8 @@ pub struct Prepared {
     #[serde(skip)]
     pub manifest: Manifest,
     pub components: Vec<String>,
+    /// What each selected component stops, replaces, moves and must meet afterwards.
+    pub rows: Vec<PlanRow>,
     #[serde(skip)]
     pub selected: Vec<Component>,
     /// Where the archive's files were extracted (removed when the restore ends).
@@ -57,7 +62,7 @@ fn manual_commands(archive: &Path, name: &str) -> String {
 
 /// Reads and stages the archive, then evaluates the checklist. `Err` only for what ends the
 /// restore before a plan exists (a damaged archive, a version-1 archive, a bad selection).
-pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared> {
+pub async fn prepare(ctx: &Ctx<'_>, req: &StageRequest<'_>) -> Result<Prepared> {
     let peeked = peek::read_manifest(&req.archive)?;
     if peeked.is_v1() {
         return Err(Error::Incompatible(format!(
@@ -83,6 +88,7 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
             backup_name: peeked.backup_name.clone(),
             captured_at: peeked.timestamp.clone(),
             components: selected.iter().map(|c| c.name.clone()).collect(),
+            rows: rows_of(&selected, &peeked),
             selected,
             manifest: peeked,
             stage_dir,
@@ -161,6 +167,7 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
         backup_name: manifest.backup_name.clone(),
         captured_at: manifest.timestamp.clone(),
         components: selected.iter().map(|c| c.name.clone()).collect(),
+        rows: rows_of(&selected, &manifest),
         selected,
         manifest,
         stage_dir,
@@ -172,6 +179,13 @@ pub async fn prepare(ctx: &Ctx<'_>, req: &RestoreRequest<'_>) -> Result<Prepared
     }
     items.extend(general_items(req, &prepared));
     Ok(Prepared { items, ..prepared })
+}
+
+fn rows_of(selected: &[Component], m: &Manifest) -> Vec<PlanRow> {
+    selected
+        .iter()
+        .map(|c| row(c, m.details().get(&c.name)))
+        .collect()
 }
 
 /// Free space on the filesystem of `path` against `need` bytes.
@@ -214,7 +228,7 @@ pub fn disk_item(id: &str, what: &str, path: &Path, need: u64) -> Item {
 }
 
 /// Items about the restore as a whole: data-loss window, capture spread, origin, safety.
-fn general_items(req: &RestoreRequest<'_>, p: &Prepared) -> Vec<Item> {
+fn general_items(req: &StageRequest<'_>, p: &Prepared) -> Vec<Item> {
     let mut items = Vec::new();
     let names = p.components.join(", ");
     let age = crate::engine::catalog::ago(p.manifest.instant());
@@ -283,7 +297,7 @@ fn general_items(req: &RestoreRequest<'_>, p: &Prepared) -> Vec<Item> {
 
 /// The safety backup: room for a copy of what is replaced (estimated from the backup's sizes)
 /// in the safety folder. Waived (`--accept no-safety-backup`) means none is taken.
-fn safety_item(req: &RestoreRequest<'_>, p: &Prepared) -> Item {
+fn safety_item(req: &StageRequest<'_>, p: &Prepared) -> Item {
     let replaced: Vec<&Component> = p
         .selected
         .iter()

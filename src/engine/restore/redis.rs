@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use futures_util::Stream;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::oneoff::DataFolder;
 use crate::engine::components::redis as capture;
 use crate::engine::credentials::{self, Credentials};
@@ -68,7 +68,7 @@ pub async fn target(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Resul
 /// The staged RDB checked by the service's own `redis-check-rdb`: in the running container,
 /// or in a one-off container of its image when it does not run (crash-looping, stopped).
 pub async fn check_any(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Result<()> {
-    if super::serving(info) {
+    if super::ctx::serving(info) {
         match check_staged(ctx, info, rdb).await {
             Err(Error::Docker(_)) => {}
             other => return other,
@@ -79,7 +79,7 @@ pub async fn check_any(ctx: &Ctx<'_>, info: &ContainerInfo, rdb: &Path) -> Resul
 
 /// The target's settings: asked of the running server, else read as [`target_stopped`] does.
 pub async fn target_any(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Result<Target> {
-    if super::serving(info)
+    if super::ctx::serving(info)
         && let Ok(t) = target(ctx, c, info).await
     {
         return Ok(t);

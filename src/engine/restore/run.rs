@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Ctx;
 use super::checklist::ItemStatus;
+use super::ctx::Ctx;
 use super::prepare::Prepared;
 use super::safety::{self, Safety};
 use super::units::{
     Planned, Unit, commit_unit, discard, rollback_unit, stage_unit, swap_unit, undo_of,
 };
 use crate::engine::error::{Error, Result};
-use crate::engine::journal::{Journal, Record};
+use crate::engine::journal::{Journal, Outcome, Record};
 use crate::engine::progress::{Cancel, Event, StepOutcome};
 use crate::engine::stopped::Ledger;
 
@@ -57,17 +57,15 @@ pub async fn execute(
     let result = execute_inner(ctx, p, ledger, opts).await;
     // A failed rollback leaves the journal open: the next run must settle it (exit 15).
     let outcome = match &result {
-        Ok(o) if o.restored.is_empty() => Some("rolled_back"),
-        Ok(o) if !o.rolled_back.is_empty() => Some("partial"),
-        Ok(_) => Some("committed"),
+        Ok(o) if o.restored.is_empty() => Some(Outcome::RolledBack),
+        Ok(o) if !o.rolled_back.is_empty() => Some(Outcome::Partial),
+        Ok(_) => Some(Outcome::Committed),
         Err(Error::RollbackFailed(_)) => None,
-        Err(Error::Cancelled) => Some("cancelled"),
-        Err(_) => Some("failed"),
+        Err(Error::Cancelled) => Some(Outcome::Cancelled),
+        Err(_) => Some(Outcome::Failed),
     };
     if let Some(outcome) = outcome
-        && let Err(e) = opts.journal.append(Record::End {
-            outcome: outcome.into(),
-        })
+        && let Err(e) = opts.journal.append(Record::End { outcome })
     {
         ctx.reporter.event(Event::Warning {
             message: format!("the restore ended ({outcome}) but its journal could not say so: {e}"),
@@ -160,11 +158,11 @@ async fn execute_inner(
         },
         false => None,
     };
-    let mut failure: Option<String> = None;
+    let mut failure: Option<Stop> = None;
     for unit in units.iter_mut() {
         // A signal before a swap ends the restore; one during a swap lets it finish first.
         if cancel.is_cancelled() {
-            failure = Some("cancelled".into());
+            failure = Some(Stop::Cancelled);
             break;
         }
         let c = unit.c;
@@ -180,7 +178,9 @@ async fn execute_inner(
                 component: c.name.clone(),
             },
         ) {
-            failure = Some(format!("the journal could not be written: {e}"));
+            failure = Some(Stop::Failed(format!(
+                "the journal could not be written: {e}"
+            )));
             break;
         }
         let swapped = match swap_unit(ctx, p, ledger, unit, safety.as_mut()).await {
@@ -230,12 +230,12 @@ async fn execute_inner(
                 out.rolled_back.push((c.name.clone(), reason));
             }
             if !keep_partial {
-                failure = Some(format!("put back because {} failed", c.name));
+                failure = Some(Stop::Failed(format!("put back because {} failed", c.name)));
                 break;
             }
         }
     }
-    let cancelled = failure.as_deref() == Some("cancelled");
+    let cancelled = failure == Some(Stop::Cancelled);
     // Cancelled with --keep-partial: what passed stays; otherwise nothing stays half-done.
     let mut rollback_all = failure.is_some() && !(cancelled && keep_partial);
     // The safety backup is committed before the restore commits; without it nothing commits.
@@ -258,13 +258,13 @@ async fn execute_inner(
                     out.safety_backup = Some(c.archive);
                 }
                 Err(e) => {
-                    failure = Some(e.to_string());
+                    failure = Some(Stop::Failed(e.to_string()));
                     rollback_all = true;
                 }
             }
         }
     }
-    if let Some(reason) = failure.as_ref().filter(|_| rollback_all) {
+    if let Some(reason) = failure.as_ref().filter(|_| rollback_all).map(Stop::reason) {
         for u in units.iter_mut().rev().filter(|u| u.swapped) {
             let _ = jot(
                 opts,
@@ -334,6 +334,24 @@ async fn execute_inner(
         return Err(Error::Cancelled);
     }
     Ok(out)
+}
+
+/// Why the swaps stopped before the last one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stop {
+    /// Cancel was asked before a swap began.
+    Cancelled,
+    Failed(String),
+}
+
+impl Stop {
+    /// What a component put back because of this is told.
+    fn reason(&self) -> String {
+        match self {
+            Stop::Cancelled => "cancelled".into(),
+            Stop::Failed(why) => why.clone(),
+        }
+    }
 }
 
 /// Starts the held dependents again (in reverse order).

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::engine::archive::build::Header;
 use crate::engine::archive::writer::{self, ArchiveRequest, Committed};
 use crate::engine::archive::{ArchiveKind, Manifest};

@@ -1,19 +1,14 @@
-//! What every front end does around a restore, in one place: arming it under the host lock
+//! The restore's session around its run, for the driver: arming it under the host lock
 //! (refusing while an interrupted restore is unsettled, clearing what killed restores left in
-//! staging), the `lock` checklist item, the journal's first record, and starting again what a
-//! killed lifeboat left stopped before the swaps begin. The CLI and the console call these;
-//! neither decides any of it on its own.
+//! staging), the `lock` checklist item, and the journal's first record.
 
 use std::path::{Path, PathBuf};
 
 use super::checklist::{Class, Item, ItemStatus};
 use super::prepare::Prepared;
-use crate::engine::docker::Docker;
 use crate::engine::error::Result;
 use crate::engine::journal::{self, Begin, Journal};
 use crate::engine::lock::HostLock;
-use crate::engine::progress::{Event, Reporter};
-use crate::engine::stopped::Ledger;
 
 /// Takes the host lock for a restore (held until the returned guard drops); refuses (15)
 /// while a journal is unsettled, then removes staging leftovers of killed restores.
@@ -96,24 +91,4 @@ pub fn begin(state: &Path, p: &Prepared, profile: &str, origin: &Origin) -> Resu
             undoes: origin.undoes.clone(),
         },
     )
-}
-
-/// Starts again, with its restart policy, whatever a killed lifeboat left stopped (each one
-/// reported as a warning) before the restore stops anything itself.
-pub async fn release_leftovers(
-    docker: &Docker,
-    ledger: &Ledger,
-    reporter: &dyn Reporter,
-) -> Result<()> {
-    for held in ledger.list()? {
-        let message = match ledger.release(docker, &held.container).await? {
-            None => format!(
-                "started {} again: a previous run left it stopped",
-                held.container
-            ),
-            Some(note) => note,
-        };
-        reporter.event(Event::Warning { message });
-    }
-    Ok(())
 }

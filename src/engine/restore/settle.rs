@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::oneoff::DataFolder;
 use crate::engine::error::{Error, Result};
-use crate::engine::journal::{Journal, Read, Record, Undo, UnitState};
+use crate::engine::journal::{Journal, Outcome, Read, Record, Undo, UnitState};
 use crate::engine::stopped::Ledger;
 
 /// What settling did.
@@ -211,13 +211,12 @@ pub async fn settle(
     }
     journal.append(Record::End {
         outcome: if finishing {
-            "committed"
+            Outcome::Committed
         } else if forward {
-            "resumed"
+            Outcome::Resumed
         } else {
-            "rolled_back"
-        }
-        .into(),
+            Outcome::RolledBack
+        },
     })?;
     Ok(out)
 }

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use super::ctx::{Ctx, serving};
 use super::oneoff::DataFolder;
 use super::prepare::Prepared;
 use super::run::RestoreOutcome;
 use super::safety::Safety;
-use super::{Ctx, live, pg, redis, volume};
+use super::{live, pg, redis, volume};
 use crate::engine::error::{Error, Result};
 use crate::engine::journal::Undo;
 use crate::engine::progress::Event;
@@ -149,7 +150,7 @@ pub(super) async fn stage_unit(
         Kind::Chroma | Kind::Volume => {
             let recorded = details.and_then(|d| d.data_path.clone());
             let path = match c.kind {
-                Kind::Chroma if super::serving(&info) => {
+                Kind::Chroma if serving(&info) => {
                     crate::engine::components::chroma::persist_path(ctx.docker, c, &info).await?
                 }
                 Kind::Chroma => recorded.ok_or_else(|| {
@@ -249,7 +250,7 @@ pub(super) async fn swap_unit(
             let mut raw = false;
             if let Some(s) = safety.as_deref_mut() {
                 let info = ctx.docker.inspect_required(&folder.container).await?;
-                raw = !super::serving(&info);
+                raw = !serving(&info);
                 if !raw && let Err(e) = s.take(ctx, ledger, c, None).await {
                     ctx.reporter.event(Event::Warning {
                         message: format!(
