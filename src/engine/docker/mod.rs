@@ -15,6 +15,8 @@ mod client;
 mod exec;
 #[cfg(test)]
 pub mod fake;
+#[cfg(test)]
+pub mod fake_pg;
 mod lifecycle;
 mod volume;
 

@@ -44,6 +44,8 @@ pub struct Armed {
     prepared: Option<(Prepared, StagedDir)>,
     state: PathBuf,
     staging: PathBuf,
+    /// What the lock's holder record says while this restore holds it.
+    holder: String,
 }
 
 /// Removes a staged copy when it is dropped (the plan replaced, the wizard closed, the run over).
@@ -84,6 +86,7 @@ pub fn arm(host: &Host, req: Request, holder: &str, rule: LockRule) -> Result<Ar
         prepared: None,
         state,
         staging,
+        holder: holder.to_string(),
     })
 }
 
@@ -147,13 +150,33 @@ impl Armed {
     /// Nothing is stopped or changed.
     pub async fn prepare(&mut self, reporter: &dyn Reporter, cancel: &Cancel) -> Result<&Prepared> {
         self.prepared = None;
+        if self.lock.is_none() {
+            // Held by another lifeboat when armed: it may be free now.
+            match session::arm(
+                &self.host.locations.lock,
+                &self.state,
+                &self.staging,
+                &self.holder,
+            ) {
+                Ok(l) => self.lock = Some(l),
+                Err(e) if e.kind() == ErrorKind::Locked => {}
+                Err(e) => return Err(e),
+            }
+        }
         let docker = self.host.docker().await?;
+        // Ids are seconds: a restore within the second of the last one (an undo at once) waits
+        // for the next, so every restore keeps a journal of its own.
+        let mut id = new_id();
+        while journal::path_of(&self.state, &id).exists() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            id = new_id();
+        }
         let ctx = Ctx {
             docker: &docker,
             profile: &self.profile,
             reporter,
             cancel,
-            id: new_id(),
+            id,
         };
         let stage = StageRequest {
             profile: &self.profile,

@@ -28,6 +28,8 @@ pub mod run;
 pub mod safety;
 pub mod session;
 pub mod settle;
+#[cfg(test)]
+mod tests;
 mod units;
 pub mod volume;
 

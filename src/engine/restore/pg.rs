@@ -98,7 +98,17 @@ pub async fn stage(
             Ok(staged)
         }
         Err(e) => {
-            let _ = drop_db(ctx, c, &staged, &staged.scratch).await;
+            // A cancel is what stopped the load: the scratch still goes, so the drop must not
+            // be cancelled with it.
+            let calm_token = crate::engine::progress::Cancel::new();
+            let calm = Ctx {
+                docker: ctx.docker,
+                profile: ctx.profile,
+                reporter: ctx.reporter,
+                cancel: &calm_token,
+                id: ctx.id.clone(),
+            };
+            let _ = drop_db(&calm, c, &staged, &staged.scratch).await;
             Err(e)
         }
     }
