@@ -617,3 +617,65 @@ fn an_image_changed_since_the_backup_and_a_newer_format_are_gated() {
     );
     assert_untouched(stack, &env, &started);
 }
+
+/// `--resume` of an interrupted restore whose archive was replaced since: refused with 13
+/// before anything is touched (no container stopped or restarted, the live data and the
+/// journal as they were), with the words the console shows too.
+#[test]
+fn a_resume_of_a_changed_archive_is_refused_with_13_before_anything_is_touched() {
+    use lifeboat::engine::journal::{self, Begin, Journal, Record, Undo};
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    let state = env.dir.path().join("state");
+    let archive = env.dir.path().join("tars-backup-20260106_030000.tar.gz");
+    std::fs::write(&archive, b"the bytes that were verified").unwrap();
+    let then = lifeboat::engine::restore::settle::file_sha256(&archive).unwrap();
+    let j = Journal::create(
+        &state,
+        Begin {
+            id: "20260106120000".into(),
+            pid: u32::MAX - 1,
+            archive: archive.clone(),
+            archive_sha256: then.clone(),
+            profile_spec: None,
+            project: Some(stack.project.clone()),
+            profile: "tars-home".into(),
+            components: vec!["postgres".into(), "redis".into()],
+            keep_partial: false,
+            undoes: None,
+        },
+    )
+    .unwrap();
+    for c in ["postgres", "redis"] {
+        j.append(Record::Unit {
+            component: c.into(),
+            containers: vec![format!("{}-{c}", stack.project)],
+            undo: Undo::Postgres {
+                container: format!("{}-postgres", stack.project),
+                database: "tars".into(),
+            },
+        })
+        .unwrap();
+    }
+    j.append(Record::SwapBegin {
+        component: "postgres".into(),
+    })
+    .unwrap();
+    let journal_before = std::fs::read(j.path()).unwrap();
+    std::fs::write(&archive, b"other bytes under the same name").unwrap();
+    let now = lifeboat::engine::restore::settle::file_sha256(&archive).unwrap();
+    let started = started_at(stack);
+    let dump = pg_dump(stack);
+    let o = run(env
+        .lifeboat()
+        .args(["restore", "--resume", "20260106120000", "--force"]));
+    assert_eq!(code(&o), 13, "{}{}", stdout(&o), stderr(&o));
+    let line = error_line(&o);
+    let expected = lifeboat::engine::restore::driver::changed_archive(&archive, &now, &then);
+    assert_eq!(line, format!("lifeboat: {expected}"));
+    assert_eq!(started_at(stack), started, "no container was stopped");
+    assert_eq!(pg_dump(stack), dump, "the live data as it was");
+    assert_eq!(std::fs::read(j.path()).unwrap(), journal_before);
+    assert_eq!(journal::unsettled(&state).unwrap().len(), 1);
+}

@@ -730,3 +730,62 @@ fn a_crash_looping_postgres_is_restored_on_fresh_data_and_its_broken_folder_kept
     assert!(docker(&["volume", "rm", &kept]).status.success());
     assert_all_settled(&env, stack);
 }
+
+/// `--resume` end to end: a restore of three components killed (-9) once its first swap has
+/// passed is resumed: what passed is kept, the rest is restored from the same bytes, and every
+/// component then holds the backup's data; nothing is left unsettled or held.
+#[test]
+fn a_restore_killed_after_its_first_swap_is_resumed_to_the_backup() {
+    let stack = stack();
+    let _g = serial();
+    let env = Env::new(stack);
+    assert_eq!(
+        code(&env.backup(&[
+            "--only", "postgres", "--only", "redis", "--only", "chromadb"
+        ])),
+        0
+    );
+    let archive = env.archive();
+    let backup = Live::of(stack, false);
+    damage(stack, "resume", false);
+    assert_eq!(
+        Live::of(stack, false).differences(&backup),
+        ["postgres", "redis", "chromadb"]
+    );
+    let mut w = watch_restore(&env, &archive);
+    w.until("the first swap passing", |v| {
+        is_step(v, "step_finished", "swap:chromadb")
+    });
+    w.kill9();
+    let (path, lines) = journals(&env).pop().expect("a journal");
+    assert!(ended(&lines).is_none(), "killed: unsettled");
+    let id = path
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .trim_start_matches("restore-")
+        .to_string();
+    let o = run(env
+        .lifeboat()
+        .args(["--json", "restore", "--resume", &id, "--force"]));
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let settled = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "restore_settled")
+        .expect("a restore_settled line");
+    assert_eq!(settled["outcome"]["kept"], serde_json::json!(["chromadb"]));
+    let restored = outcome(&o)["restored"].clone();
+    assert!(
+        restored.as_array().is_some_and(|r| !r.is_empty()),
+        "{restored}"
+    );
+    assert_eq!(
+        Live::of(stack, false).differences(&backup),
+        none(),
+        "every component holds the backup's data"
+    );
+    assert_eq!(ended(&journal(&env, &id)).as_deref(), Some("resumed"));
+    assert_all_settled(&env, stack);
+}

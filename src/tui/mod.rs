@@ -70,6 +70,8 @@ mod restore_snapshots;
 #[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
+mod settle_runtime_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod update_tests;

@@ -128,6 +128,15 @@ pub fn assert_stack_runs(stack: &Stack) {
             "{name} after the run"
         );
     }
+    // Running is not serving: a PostgreSQL killed mid-dump replays its WAL first ("the
+    // database system is in recovery mode"), and the next test must not meet that.
+    let pg = format!("{}-postgres", stack.project);
+    let password = format!("PGPASSWORD={}", stack.env("TARS_POSTGRES_PASSWORD"));
+    wait_for("postgres accepting connections", || {
+        let args = ["exec", "-e", &password, &pg, "psql", "-X", "-At", "-h", "127.0.0.1"];
+        let args = [&args[..], &["-U", "tars", "-d", "postgres", "-c", "SELECT 1"]].concat();
+        docker(&args).status.success()
+    });
 }
 
 /// The one `lifeboat:` line a failed run prints on stderr: there is exactly one, and it is
