@@ -70,6 +70,48 @@ fn assert_only_stack_images(env: &Env) {
     }
 }
 
+/// The rows of the wizard's plan screen for a restore of `component` from `archive`, from the
+/// console's own backend (the checklist run for real, then the wizard closed).
+fn wizard_rows(env: &Env, archive: &std::path::Path, component: &str) -> serde_json::Value {
+    use lifeboat::tui::backend::{Backend, Engine};
+    use lifeboat::tui::restore::PrepareRequest;
+    let config = lifeboat::engine::config::load(Some(&env.dir.path().join("config.toml")))
+        .unwrap()
+        .config;
+    let locations = lifeboat::engine::state::Locations {
+        state: Some(env.dir.path().join("state")),
+        lock: env.dir.path().join("lock"),
+        staging: None,
+        output_root: env.out(),
+        is_root: false,
+    };
+    let engine = Engine::new(None, lifeboat::engine::host::Host::new(config, locations));
+    let archive = archive.to_path_buf();
+    let component = component.to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let plan = rt.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            let target = engine.restore_target(&archive, None).unwrap();
+            let req = PrepareRequest {
+                archive,
+                spec: target.spec,
+                components: vec![component],
+                expect_sha256: None,
+            };
+            let plan = engine.restore_prepare(
+                &req,
+                &lifeboat::engine::progress::Silent,
+                &lifeboat::engine::progress::Cancel::new(),
+            );
+            engine.restore_close();
+            plan
+        })
+        .await
+        .unwrap()
+    });
+    serde_json::to_value(plan.unwrap().components).unwrap()
+}
+
 #[test]
 fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
     let stack = stack();
@@ -114,6 +156,20 @@ fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
         "{live}"
     );
     assert_eq!(item(&items, "checksums")["status"], "ok");
+    // The rows the dry run prints are the rows the wizard's plan screen shows.
+    let rows = stdout(&dry)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "restore_plan")
+        .map(|v| v["plan"]["rows"].clone())
+        .unwrap();
+    assert_eq!(rows[0]["name"], "postgres");
+    assert_eq!(
+        rows[0]["stops"],
+        serde_json::json!([format!("{}-postgres", stack.project), format!("{}-backend", stack.project)])
+    );
+    assert!(rows[0]["expected"].as_str().unwrap().contains("rows"), "{rows}");
+    assert_eq!(rows, wizard_rows(&env, &archive, "postgres"));
     assert!(
         psql(
             stack,
