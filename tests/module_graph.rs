@@ -131,12 +131,20 @@ fn paths_in(code: &str) -> Vec<String> {
         let mut from = 0;
         while let Some(i) = code[from..].find(base).map(|i| i + from) {
             from = i + base.len();
-            if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b':') {
+            if i > 0
+                && (bytes[i - 1].is_ascii_alphanumeric()
+                    || bytes[i - 1] == b'_'
+                    || bytes[i - 1] == b':')
+            {
                 continue;
             }
             let end = code[i..]
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
                 .map_or(code.len(), |e| i + e);
+            // `use super::{a, b}`: a use tree, read whole above.
+            if code[end..].starts_with('{') {
+                continue;
+            }
             out.push(code[i..end].trim_end_matches(':').to_string());
         }
     }
@@ -273,7 +281,9 @@ fn graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     let modules: BTreeSet<Module> = texts.iter().map(|t| t.1.clone()).filter(live).collect();
     let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
     for (file, m, code, _) in texts.iter().filter(|t| live(&t.1)) {
-        let is_dir = file.file_name().is_some_and(|n| n == "mod.rs" || n == "lib.rs");
+        let is_dir = file
+            .file_name()
+            .is_some_and(|n| n == "mod.rs" || n == "lib.rs");
         let e = edges.entry(m.clone()).or_default();
         for p in paths_in(code) {
             if let Some(to) = resolve(&modules, m, is_dir, &p)
@@ -322,13 +332,21 @@ fn the_checker_sees_a_cycle_through_a_facade() {
     let dir = std::env::temp_dir().join(format!("lifeboat-graph-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("a")).unwrap();
-    std::fs::write(dir.join("lib.rs"), "pub mod a;\npub mod c;\n// use crate::a::b;\n").unwrap();
+    std::fs::write(
+        dir.join("lib.rs"),
+        "pub mod a;\npub mod c;\n// use crate::a::b;\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("a/mod.rs"),
         "pub mod b;\npub use b::{Thing, other::{X, Y}};\nuse std::path::Path;\n",
     )
     .unwrap();
-    std::fs::write(dir.join("a/b.rs"), "use super::Shared;\npub struct Thing;\n").unwrap();
+    std::fs::write(
+        dir.join("a/b.rs"),
+        "use super::Shared;\npub struct Thing;\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("c.rs"),
         "fn f() { let _ = crate::a::b::Thing; }\n#[cfg(test)]\nmod tests {\n use crate::c;\n}\n",
@@ -340,7 +358,10 @@ fn the_checker_sees_a_cycle_through_a_facade() {
     assert!(edges[&a].contains(&b), "{edges:?}");
     assert!(edges[&b].contains(&a), "{edges:?}");
     assert_eq!(cycles(&edges), vec![vec![a.clone(), b.clone()]]);
-    assert!(!edges[&vec![]].contains(&b), "comments are not code: {edges:?}");
+    assert!(
+        !edges[&vec![]].contains(&b),
+        "comments are not code: {edges:?}"
+    );
     std::fs::write(dir.join("a/b.rs"), "pub struct Thing;\n").unwrap();
     assert!(cycles(&graph(&dir)).is_empty());
     let _ = std::fs::remove_dir_all(&dir);

@@ -166,9 +166,15 @@ fn a_dropped_table_shows_in_the_checklist_and_only_postgres_comes_back() {
     assert_eq!(rows[0]["name"], "postgres");
     assert_eq!(
         rows[0]["stops"],
-        serde_json::json!([format!("{}-postgres", stack.project), format!("{}-backend", stack.project)])
+        serde_json::json!([
+            format!("{}-postgres", stack.project),
+            format!("{}-backend", stack.project)
+        ])
     );
-    assert!(rows[0]["expected"].as_str().unwrap().contains("rows"), "{rows}");
+    assert!(
+        rows[0]["expected"].as_str().unwrap().contains("rows"),
+        "{rows}"
+    );
     assert_eq!(rows, wizard_rows(&env, &archive, "postgres"));
     assert!(
         psql(

@@ -81,7 +81,11 @@ async fn a_resume_of_a_changed_archive_is_refused_and_the_journal_stays_unsettle
     )
     .to_string();
     assert_eq!(why, cli);
-    assert_eq!(std::fs::read(j.path()).unwrap(), before, "the journal as it was");
+    assert_eq!(
+        std::fs::read(j.path()).unwrap(),
+        before,
+        "the journal as it was"
+    );
     assert_eq!(journal::unsettled(&state).unwrap().len(), 1);
     assert!(
         app.history

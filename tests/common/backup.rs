@@ -133,8 +133,22 @@ pub fn assert_stack_runs(stack: &Stack) {
     let pg = format!("{}-postgres", stack.project);
     let password = format!("PGPASSWORD={}", stack.env("TARS_POSTGRES_PASSWORD"));
     wait_for("postgres accepting connections", || {
-        let args = ["exec", "-e", &password, &pg, "psql", "-X", "-At", "-h", "127.0.0.1"];
-        let args = [&args[..], &["-U", "tars", "-d", "postgres", "-c", "SELECT 1"]].concat();
+        let args = [
+            "exec",
+            "-e",
+            &password,
+            &pg,
+            "psql",
+            "-X",
+            "-At",
+            "-h",
+            "127.0.0.1",
+        ];
+        let args = [
+            &args[..],
+            &["-U", "tars", "-d", "postgres", "-c", "SELECT 1"],
+        ]
+        .concat();
         docker(&args).status.success()
     });
 }

@@ -67,7 +67,7 @@ impl Manifest {
                         ))
                     })
                     .collect();
-                details.sha256 = hex::encode(manifest::folder_hash_sorted(&hashes));
+                details.sha256 = hex::encode(super::expected::folder_hash_sorted(&hashes));
                 details.size = files.iter().map(|f| f.size).sum();
                 self.checksums
                     .insert(folder.clone(), details.sha256.clone());

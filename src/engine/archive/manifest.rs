@@ -10,9 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::expected::{
-    Expected, ExpectedFile, ExpectedFolder, folder_hash, folder_hash_sorted, implied_folders,
-};
 use super::names;
 use crate::engine::text::sanitize;
 

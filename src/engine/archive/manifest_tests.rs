@@ -1,6 +1,7 @@
 //! Manifest parsing: version-1 quirks, format-2 consistency, hostile documents.
 
 use super::*;
+use crate::engine::archive::expected::folder_hash_sorted;
 
 const H1: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
 const H2: &str = "b3a8e0e1f9ab1bfe3a36f231f676f78bb30a519d2b21e6c530c0eee8ebb4a5d0";

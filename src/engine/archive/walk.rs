@@ -12,11 +12,10 @@ use std::path::{Path, PathBuf};
 use flate2::bufread::MultiGzDecoder;
 
 use super::commit::{self, Warnings};
+use super::expected::{Expected, folder_hash, folder_hash_sorted};
 use super::gz::CountingReader;
 use super::inner::{self, InnerError, InnerLimits, InnerStats};
-use super::manifest::{
-    self, Expected, MAX_MANIFEST_BYTES, Manifest, Refusal, folder_hash, folder_hash_sorted,
-};
+use super::manifest::{self, MAX_MANIFEST_BYTES, Manifest, Refusal};
 use super::names::ARCHIVE_MANIFEST;
 use super::offload::OffloadHasher;
 use super::strict;
@@ -355,7 +354,7 @@ impl Walker<'_> {
     }
 
     fn implied_dirs(&self, exp: &Expected) -> BTreeSet<String> {
-        let mut dirs = manifest::implied_folders(exp.files.keys().map(String::as_str));
+        let mut dirs = super::expected::implied_folders(exp.files.keys().map(String::as_str));
         dirs.extend(
             exp.folders
                 .iter()

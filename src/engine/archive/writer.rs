@@ -14,8 +14,9 @@ use jiff::{ToSpan, Zoned};
 use sha2::{Digest, Sha256};
 
 use super::commit::{self, Placed, Warnings};
+use super::expected::{Expected, implied_folders};
 use super::gz::{DEFLATE_LEVEL, HashingWriter};
-use super::manifest::{Expected, FileRecord, Manifest, implied_folders};
+use super::manifest::{FileRecord, Manifest};
 use super::names::{self, ARCHIVE_EXT, ARCHIVE_MANIFEST};
 use super::offload::OffloadHasher;
 use super::pargz::{self, ParallelGz};

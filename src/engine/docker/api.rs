@@ -9,7 +9,8 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::{ContainerInfo, ExecOutcome, ExecRequest, OneOff};
+use super::exec::{ExecOutcome, ExecRequest};
+use super::types::{ContainerInfo, OneOff};
 use crate::engine::error::Result;
 
 /// A tar stream to unpack in a container; an error item fails the upload.

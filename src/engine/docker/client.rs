@@ -8,7 +8,9 @@ use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::InspectContainerOptions;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::{Api, ContainerInfo, ExecOutcome, ExecRequest, Mount, OneOff, Upload};
+use super::api::{Api, Upload};
+use super::exec::{ExecOutcome, ExecRequest};
+use super::types::{ContainerInfo, Mount, OneOff};
 use crate::engine::error::{Error, Result};
 
 /// The Docker socket used when `DOCKER_HOST` is not set.

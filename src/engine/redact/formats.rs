@@ -1,33 +1,12 @@
 //! The line-based formats walked line by line: env, YAML (indentation levels, block scalars,
 //! secret flags in lists) and TOML tables.
 
-use super::*;
+use super::lines::*;
+use super::scan::*;
+use super::scrub::*;
+use super::words::*;
 
 // --- line-based formats ---------------------------------------------------------------------
-
-/// A YAML mapping or sequence level: its indentation, dotted path, whether a key on the way is
-/// secret, and whether scalars right under it are redacted. A TOML table too.
-#[derive(Clone, Default)]
-pub(super) struct Node {
-    pub(super) indent: usize,
-    pub(super) path: String,
-    pub(super) secret: bool,
-    pub(super) redact: bool,
-}
-
-impl Node {
-    /// The level of key `k` under this one, at column `indent`.
-    pub(super) fn child(&self, k: &str, indent: usize) -> Node {
-        let secret = self.secret || is_secret(k);
-        let redact = secret || !is_allowed(k);
-        Node {
-            indent,
-            path: join(&self.path, k),
-            secret,
-            redact,
-        }
-    }
-}
 
 #[derive(Default)]
 pub(super) struct State {

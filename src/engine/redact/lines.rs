@@ -1,32 +1,34 @@
 //! Values inside lines: where a value starts and ends (plain, quoted, triple-quoted, flow), how
 //! it is replaced, and the assignment forms of env, YAML, TOML and generic files.
 
-use super::*;
+use super::scan::*;
+use super::scrub::*;
+use super::words::*;
 
 // --- values in lines ------------------------------------------------------------------------
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Shape {
-    Plain,
-    Quoted,
-    Triple,
-    Flow,
+/// A YAML mapping or sequence level: its indentation, dotted path, whether a key on the way is
+/// secret, and whether scalars right under it are redacted. A TOML table too.
+#[derive(Clone, Default)]
+pub(super) struct Node {
+    pub(super) indent: usize,
+    pub(super) path: String,
+    pub(super) secret: bool,
+    pub(super) redact: bool,
 }
 
-/// The index just after the quote closing the one `s` starts with (`\` escapes in `"`, `''` in
-/// `'`).
-pub(super) fn close_quote(s: &str) -> Option<usize> {
-    let (b, mut i) = (s.as_bytes(), 1);
-    let q = *b.first()?;
-    while i < b.len() {
-        if q == b'"' && b[i] == b'\\' || q == b'\'' && b[i] == q && b.get(i + 1) == Some(&q) {
-            i += 1;
-        } else if b[i] == q {
-            return Some(i + 1);
+impl Node {
+    /// The level of key `k` under this one, at column `indent`.
+    pub(super) fn child(&self, k: &str, indent: usize) -> Node {
+        let secret = self.secret || is_secret(k);
+        let redact = secret || !is_allowed(k);
+        Node {
+            indent,
+            path: join(&self.path, k),
+            secret,
+            redact,
         }
-        i += 1;
     }
-    None
 }
 
 /// The index just after the bracket closing the `[` or `{` that `s` starts with.
@@ -44,11 +46,6 @@ pub(super) fn close_flow(s: &str) -> Option<usize> {
         i += 1;
     }
     None
-}
-
-pub(super) fn line_end(t: &str, p: usize) -> usize {
-    let e = skip(t, p, |c| c != b'\n');
-    e - usize::from(e > p && t.as_bytes()[e - 1] == b'\r')
 }
 
 /// `t[at..]`, cut to 64 KiB: where a value running over several lines must close (an unclosed

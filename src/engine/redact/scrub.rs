@@ -1,7 +1,8 @@
 //! Keys and free text: which keys are secret or allowed, and scrubbing secret-shaped strings
 //! (URL credentials, PEM keys, JWTs, known tokens, high-entropy words) out of kept text.
 
-use super::*;
+use super::scan::*;
+use super::words::*;
 
 // --- keys and values ------------------------------------------------------------------------
 
@@ -76,14 +77,6 @@ pub(super) fn is_flag(s: &str) -> bool {
 
 pub(super) fn join(parent: &str, key: &str) -> String {
     format!("{parent}{}{key}", if parent.is_empty() { "" } else { "." })
-}
-
-/// The first index from `i` on whose byte is not `f`.
-pub(super) fn skip(s: &str, mut i: usize, f: impl Fn(u8) -> bool) -> usize {
-    while s.as_bytes().get(i).is_some_and(|&c| f(c)) {
-        i += 1;
-    }
-    i
 }
 
 pub(super) fn blank(c: u8) -> bool {

@@ -1,8 +1,14 @@
 //! The pre-restore checklist: items with fixed ids (a contract for scripts, listed in
 //! docs/runbook.md), each with a status, a one-line detail, the manual command, and a class
-//! saying whether `--accept ID` may waive it.
+//! saying whether `--accept ID` may waive it; and the builders of the items more than one
+//! check makes (disk space, the PostgreSQL version).
+
+use std::path::Path;
 
 use serde::Serialize;
+
+use crate::engine::plan::fs_space;
+use crate::engine::stack::Component;
 
 /// Whether an item can be waived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,6 +127,75 @@ pub fn apply_accept(items: &mut [Item], accept: &[String]) -> Result<(), String>
 /// The first item that blocks the restore, if any.
 pub fn blocker(items: &[Item]) -> Option<&Item> {
     items.iter().find(|i| i.blocks())
+}
+
+/// Free space on the filesystem of `path` against `need` bytes.
+pub fn disk_item(id: &str, what: &str, path: &Path, need: u64) -> Item {
+    let human = |b| humansize::format_size(b, humansize::BINARY);
+    match fs_space(path) {
+        Some((free, _, _)) if free < need => Item::new(
+            id,
+            format!("disk for {what}"),
+            Class::Waivable,
+            ItemStatus::Fail,
+            format!(
+                "{}: needs {}, {} free",
+                path.display(),
+                human(need),
+                human(free)
+            ),
+        )
+        .manual(format!("df -h {}", path.display())),
+        Some((free, _, _)) => Item::new(
+            id,
+            format!("disk for {what}"),
+            Class::Waivable,
+            ItemStatus::Ok,
+            format!(
+                "{}: needs {}, {} free",
+                path.display(),
+                human(need),
+                human(free)
+            ),
+        ),
+        None => Item::new(
+            id,
+            format!("disk for {what}"),
+            Class::Waivable,
+            ItemStatus::Warn,
+            format!("{}: free space unknown", path.display()),
+        ),
+    }
+}
+
+/// The postgres server major versions: live against the backup's.
+pub fn pg_version_item(c: &Component, live_major: u32, recorded: Option<&str>) -> Item {
+    let id = format!("pg-version:{}", c.name);
+    let label = format!("{}: PostgreSQL version", c.name);
+    let Some(rec) = recorded.and_then(super::pg::major) else {
+        return Item::new(
+            id,
+            label,
+            Class::Advisory,
+            ItemStatus::Warn,
+            "the backup did not record a server version",
+        );
+    };
+    if live_major < rec {
+        Item::new(id, label, Class::Never, ItemStatus::Fail, format!("the target runs PostgreSQL {live_major}, older than the backup's {rec}: a newer dump may not load"))
+            .compat()
+    } else if live_major > rec {
+        Item::new(id, label, Class::Waivable, ItemStatus::Fail, format!("the target runs PostgreSQL {live_major}, newer than the backup's {rec} (usually fine: --accept pg-version:{})", c.name))
+            .compat()
+    } else {
+        Item::new(
+            id,
+            label,
+            Class::Never,
+            ItemStatus::Ok,
+            format!("PostgreSQL {live_major} on both"),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::prepare::Prepared;
+use super::plan::Prepared;
 use crate::engine::archive::commit;
 use crate::engine::components::files;
 use crate::engine::error::{Error, Result};

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use super::checklist::{self, Item, ItemStatus};
 use super::ctx::{Ctx, new_id};
-use super::prepare::{Prepared, prepare};
+use super::plan::Prepared;
+use super::prepare::prepare;
 use super::request::{Request, StageRequest, load_profile};
 use super::run::{RestoreOutcome, RunOptions, execute};
 use super::session;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::checklist::{Class, Item, ItemStatus};
 use super::ctx::Ctx;
 use super::oneoff::DataFolder;
-use super::prepare::Prepared;
+use super::plan::Prepared;
 use super::redis;
 use crate::engine::docker::OneOff;
 use crate::engine::error::{Error, Result};

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::checklist::{Class, Item, ItemStatus};
+use super::checklist::{Class, Item, ItemStatus, disk_item, pg_version_item};
 use super::ctx::{Ctx, serving};
 use super::live::{self, group};
 use super::oneoff::DataFolder;
-use super::prepare::{Prepared, disk_item, pg_version_item};
+use super::plan::Prepared;
 use super::{pg, redis};
 use crate::engine::components::chroma;
 use crate::engine::credentials;
@@ -89,7 +89,7 @@ pub async fn component_items(ctx: &Ctx<'_>, p: &Prepared, c: &Component) -> Vec<
         if let Some(b) = kept {
             let recorded = details.and_then(|d| d.server_version.as_deref());
             items.push(match super::pgdata::image_major(ctx, &b).await {
-                Ok(major) => super::prepare::pg_version_item(c, major, recorded),
+                Ok(major) => pg_version_item(c, major, recorded),
                 Err(e) => Item::new(
                     format!("pg-version:{}", c.name),
                     format!("{}: PostgreSQL version", c.name),

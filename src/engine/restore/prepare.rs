@@ -2,52 +2,17 @@
 //! (the bytes restored are the bytes verified), then the checklist evaluated for real against
 //! the live stack. Nothing here stops or changes anything; `--dry-run` ends here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::Serialize;
-
-use super::checklist::{Class, Item, ItemStatus};
+use super::checklist::{Class, Item, ItemStatus, disk_item};
 use super::ctx::Ctx;
-use super::pg;
+use super::plan::Prepared;
 use super::request::{StageRequest, select};
 use super::rows::{PlanRow, row};
 use crate::engine::archive::reader::{self, ReadOptions, SidecarPolicy};
-use crate::engine::archive::{ComponentDetails, Manifest, commit, peek};
+use crate::engine::archive::{Manifest, commit, peek};
 use crate::engine::error::{Error, Result};
-use crate::engine::plan::fs_space;
 use crate::engine::stack::{Component, Kind};
-
-/// A staged, checked restore waiting to run.
-#[derive(Debug, Serialize)]
-pub struct Prepared {
-    pub id: String,
-    pub archive: PathBuf,
-    /// SHA-256 of the archive as read into staging: the restore's identity of the archive.
-    pub sha256: String,
-    pub backup_name: String,
-    pub captured_at: String,
-    #[serde(skip)]
-    pub manifest: Manifest,
-    pub components: Vec<String>,
-    /// What each selected component stops, replaces, moves and must meet afterwards.
-    pub rows: Vec<PlanRow>,
-    #[serde(skip)]
-    pub selected: Vec<Component>,
-    /// Where the archive's files were extracted (removed when the restore ends).
-    pub stage_dir: PathBuf,
-    pub items: Vec<Item>,
-}
-
-impl Prepared {
-    pub fn details(&self, c: &str) -> Option<&ComponentDetails> {
-        self.manifest.details().get(c)
-    }
-
-    /// A staged file of the archive.
-    pub fn staged(&self, rel: &str) -> PathBuf {
-        self.stage_dir.join(rel)
-    }
-}
 
 /// The manual restore commands of the runbook, for an archive lifeboat will not restore.
 fn manual_commands(archive: &Path, name: &str) -> String {
@@ -188,45 +153,6 @@ fn rows_of(selected: &[Component], m: &Manifest) -> Vec<PlanRow> {
         .collect()
 }
 
-/// Free space on the filesystem of `path` against `need` bytes.
-pub fn disk_item(id: &str, what: &str, path: &Path, need: u64) -> Item {
-    let human = |b| humansize::format_size(b, humansize::BINARY);
-    match fs_space(path) {
-        Some((free, _, _)) if free < need => Item::new(
-            id,
-            format!("disk for {what}"),
-            Class::Waivable,
-            ItemStatus::Fail,
-            format!(
-                "{}: needs {}, {} free",
-                path.display(),
-                human(need),
-                human(free)
-            ),
-        )
-        .manual(format!("df -h {}", path.display())),
-        Some((free, _, _)) => Item::new(
-            id,
-            format!("disk for {what}"),
-            Class::Waivable,
-            ItemStatus::Ok,
-            format!(
-                "{}: needs {}, {} free",
-                path.display(),
-                human(need),
-                human(free)
-            ),
-        ),
-        None => Item::new(
-            id,
-            format!("disk for {what}"),
-            Class::Waivable,
-            ItemStatus::Warn,
-            format!("{}: free space unknown", path.display()),
-        ),
-    }
-}
-
 /// Items about the restore as a whole: data-loss window, capture spread, origin, safety.
 fn general_items(req: &StageRequest<'_>, p: &Prepared) -> Vec<Item> {
     let mut items = Vec::new();
@@ -328,36 +254,6 @@ fn safety_item(req: &StageRequest<'_>, p: &Prepared) -> Item {
         item.detail = "nothing live is replaced: no safety backup needed".into();
     }
     item
-}
-
-/// The postgres server major versions: live against the backup's.
-pub fn pg_version_item(c: &Component, live_major: u32, recorded: Option<&str>) -> Item {
-    let id = format!("pg-version:{}", c.name);
-    let label = format!("{}: PostgreSQL version", c.name);
-    let Some(rec) = recorded.and_then(pg::major) else {
-        return Item::new(
-            id,
-            label,
-            Class::Advisory,
-            ItemStatus::Warn,
-            "the backup did not record a server version",
-        );
-    };
-    if live_major < rec {
-        Item::new(id, label, Class::Never, ItemStatus::Fail, format!("the target runs PostgreSQL {live_major}, older than the backup's {rec}: a newer dump may not load"))
-            .compat()
-    } else if live_major > rec {
-        Item::new(id, label, Class::Waivable, ItemStatus::Fail, format!("the target runs PostgreSQL {live_major}, newer than the backup's {rec} (usually fine: --accept pg-version:{})", c.name))
-            .compat()
-    } else {
-        Item::new(
-            id,
-            label,
-            Class::Never,
-            ItemStatus::Ok,
-            format!("PostgreSQL {live_major} on both"),
-        )
-    }
 }
 
 /// Kinds that restore by swapping a stopped container's data folder.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::checklist::ItemStatus;
 use super::ctx::Ctx;
-use super::prepare::Prepared;
+use super::plan::Prepared;
 use super::safety::{self, Safety};
 use super::units::{
     Planned, Unit, commit_unit, discard, rollback_unit, stage_unit, swap_unit, undo_of,
@@ -104,17 +104,19 @@ async fn execute_inner(
     }
     let mut units = Vec::new();
     for c in &p.selected {
-        let staged = stage_unit(ctx, p, c, &mut out).await.and_then(|unit| {
-            jot(
-                opts,
-                Record::Unit {
-                    component: c.name.clone(),
-                    containers: c.containers.clone(),
-                    undo: undo_of(&unit),
-                },
-            )?;
-            Ok(unit)
-        });
+        let staged = stage_unit(ctx, p, c, &mut out.notes)
+            .await
+            .and_then(|unit| {
+                jot(
+                    opts,
+                    Record::Unit {
+                        component: c.name.clone(),
+                        containers: c.containers.clone(),
+                        undo: undo_of(&unit),
+                    },
+                )?;
+                Ok(unit)
+            });
         match staged {
             Ok(unit) => units.push(Planned {
                 c,

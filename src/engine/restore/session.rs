@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::checklist::{Class, Item, ItemStatus};
-use super::prepare::Prepared;
+use super::plan::Prepared;
 use crate::engine::error::Result;
 use crate::engine::journal::{self, Begin, Journal};
 use crate::engine::lock::HostLock;

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use super::ctx::{Ctx, serving};
 use super::oneoff::DataFolder;
-use super::prepare::Prepared;
-use super::run::RestoreOutcome;
+use super::plan::Prepared;
 use super::safety::Safety;
 use super::{live, pg, redis, volume};
 use crate::engine::error::{Error, Result};
@@ -90,11 +89,11 @@ pub(super) async fn stage_unit(
     ctx: &Ctx<'_>,
     p: &Prepared,
     c: &Component,
-    out: &mut RestoreOutcome,
+    notes: &mut Vec<String>,
 ) -> Result<Unit> {
     if c.kind == Kind::Files {
-        let (files, notes) = super::config::plan(c, p);
-        out.notes.extend(notes);
+        let (files, more) = super::config::plan(c, p);
+        notes.extend(more);
         return Ok(Unit::Config(files, Vec::new()));
     }
     let container = c.main_container().unwrap_or_default();
@@ -125,7 +124,7 @@ pub(super) async fn stage_unit(
             let globals = globals.is_file().then_some(globals);
             let s = pg::stage(ctx, c, &info, fp, &p.staged(&c.file), globals.as_deref()).await?;
             for r in &s.roles_created {
-                out.notes.push(format!(
+                notes.push(format!(
                     "{}: role {r} was missing and was created without a password: set one with ALTER ROLE if it logs in",
                     c.name
                 ));

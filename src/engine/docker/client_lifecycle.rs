@@ -13,22 +13,9 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
-use super::Bollard;
+use super::client::Bollard;
+use super::types::OneOff;
 use crate::engine::error::{Error, Result};
-
-/// A container to create for a one-off job (never started by this call).
-#[derive(Debug, Clone, Default)]
-pub struct OneOff {
-    pub name: String,
-    pub image: String,
-    pub cmd: Vec<String>,
-    pub user: Option<String>,
-    /// `volume:/path[:ro]` binds.
-    pub binds: Vec<String>,
-    pub labels: Vec<(String, String)>,
-    /// Replaces the image's entrypoint (`[""]` resets it, so `cmd` runs as given).
-    pub entrypoint: Option<Vec<String>>,
-}
 
 impl Bollard {
     /// Stops `container`, waiting up to `grace` for it to exit before the engine kills it.

@@ -9,7 +9,8 @@ use bollard::query_parameters::{
     DownloadFromContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 
-use super::{Bollard, Upload};
+use super::api::Upload;
+use super::client::Bollard;
 use crate::engine::error::{Error, Result};
 
 impl Bollard {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::VolumeCreateRequest;
 
-use super::Bollard;
+use super::client::Bollard;
 use crate::engine::error::Result;
 
 impl Bollard {
