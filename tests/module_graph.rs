@@ -126,27 +126,26 @@ fn paths_in(code: &str) -> Vec<String> {
         }
         rest = after;
     }
+    // Every path in the code (`crate::a::b`, `super::x`, `child::f`): resolving keeps those
+    // that name a module of this crate.
     let bytes = code.as_bytes();
-    for base in ["crate::", "super::", "self::"] {
-        let mut from = 0;
-        while let Some(i) = code[from..].find(base).map(|i| i + from) {
-            from = i + base.len();
-            if i > 0
-                && (bytes[i - 1].is_ascii_alphanumeric()
-                    || bytes[i - 1] == b'_'
-                    || bytes[i - 1] == b':')
-            {
-                continue;
-            }
-            let end = code[i..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
-                .map_or(code.len(), |e| i + e);
-            // `use super::{a, b}`: a use tree, read whole above.
-            if code[end..].starts_with('{') {
-                continue;
-            }
-            out.push(code[i..end].trim_end_matches(':').to_string());
+    let mut from = 0;
+    while let Some(i) = code[from..].find("::").map(|i| i + from) {
+        from = i + 2;
+        let start = code[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |s| s + 1);
+        if start == i || (start > 0 && bytes[start - 1] == b':') {
+            continue; // not the start of a path
         }
+        let end = code[i..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .map_or(code.len(), |e| i + e);
+        // `use super::{a, b}`: a use tree, read whole above.
+        if code[end..].starts_with('{') {
+            continue;
+        }
+        out.push(code[start..end].trim_end_matches(':').to_string());
     }
     out
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Render;
+use super::renderer::Render;
 use crate::engine::progress::Event;
 
 pub struct Bars {

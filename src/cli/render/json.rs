@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::Render;
+use super::renderer::Render;
 use crate::cli::output;
 use crate::engine::progress::Event;
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::{Render, size};
+use super::renderer::{Render, size};
 use crate::cli::output;
 use crate::engine::progress::{Event, StepOutcome};
 
