@@ -5,10 +5,12 @@
 use serde_json::json;
 
 use crate::cli::args::BackupArgs;
+use crate::cli::context::{Context, fail};
 use crate::cli::render::{self, Session, size};
-use crate::cli::{Context, exit, fail, output, signals};
+use crate::cli::{output, signals};
 use crate::engine::backup::BackupOutcome;
 use crate::engine::backup_job::{self, Job};
+use crate::engine::exit;
 use crate::engine::host::Host;
 use crate::engine::plan::{BackupPlan, CheckStatus, Selection};
 use crate::engine::text::sanitize_max;
@@ -29,7 +31,7 @@ pub fn run(ctx: &Context, args: &BackupArgs) -> u8 {
         signalled: Some(signals::received),
     };
     if args.dry_run {
-        return match crate::cli::block_on(backup_job::dry_run(&host, &job)) {
+        return match crate::cli::context::block_on(backup_job::dry_run(&host, &job)) {
             Ok(plan) => print_plan(ctx, &plan),
             Err(e) => {
                 fail(&e, ctx.json);
@@ -39,7 +41,7 @@ pub fn run(ctx: &Context, args: &BackupArgs) -> u8 {
     }
     let session = Session::start(ctx.render_mode());
     let cancel = signals::token();
-    let ran = crate::cli::block_on(async {
+    let ran = crate::cli::context::block_on(async {
         Ok(backup_job::backup(&host, &job, session.reporter(), &cancel).await)
     });
     session.finish();

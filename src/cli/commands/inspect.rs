@@ -3,13 +3,15 @@
 use std::path::Path;
 
 use crate::cli::args::InspectArgs;
+use crate::cli::context::{Context, fail};
+use crate::cli::output;
 use crate::cli::render::size;
-use crate::cli::{Context, exit, fail, output};
 use crate::engine::archive::manifest::{MAX_MANIFEST_BYTES, Refusal};
 use crate::engine::archive::names::{self, FolderEntry};
 use crate::engine::archive::read_regular;
 use crate::engine::archive::{Manifest, peek};
 use crate::engine::error::{Error, Result};
+use crate::engine::exit;
 use crate::engine::text::sanitize;
 
 pub fn run(ctx: &Context, args: &InspectArgs) -> u8 {

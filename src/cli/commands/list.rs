@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cli::args::ListArgs;
+use crate::cli::context::{Context, fail};
+use crate::cli::output;
 use crate::cli::render::{self, size};
-use crate::cli::{Context, exit, fail, output};
 use crate::engine::catalog::{self, ArchiveInfo, ListState};
+use crate::engine::exit;
 use crate::engine::text::{sanitize, sanitize_max};
 
 pub fn run(ctx: &Context, args: &ListArgs) -> u8 {

@@ -5,8 +5,10 @@
 use serde_json::json;
 
 use crate::cli::args::PruneArgs;
-use crate::cli::{Context, exit, fail, output, render};
+use crate::cli::context::{Context, fail};
+use crate::cli::{output, render};
 use crate::engine::error::{Error, Result};
+use crate::engine::exit;
 use crate::engine::lock::HostLock;
 use crate::engine::prune::{self, PruneRequest};
 

@@ -4,8 +4,10 @@
 //! restore that caught a component half-swapped stay stopped and are named (exit 15) until
 //! `lifeboat restore --rollback ID` or `--resume ID` settles it.
 
-use crate::cli::{Context, exit, fail, output};
+use crate::cli::context::{Context, fail};
+use crate::cli::output;
 use crate::engine::error::Result;
+use crate::engine::exit;
 use crate::engine::host::Host;
 use crate::engine::recover::{self, Recovered};
 
@@ -47,5 +49,5 @@ pub fn run(ctx: &Context) -> u8 {
 
 fn recover(ctx: &Context) -> Result<Recovered> {
     let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
-    crate::cli::block_on(recover::recover(&host, "lifeboat recover"))
+    crate::cli::context::block_on(recover::recover(&host, "lifeboat recover"))
 }

@@ -9,9 +9,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use serde_json::json;
 
 use crate::cli::args::RestoreArgs;
+use crate::cli::context::{Context, fail};
 use crate::cli::render::{self, Session};
-use crate::cli::{Context, exit, fail, output, signals};
+use crate::cli::{output, signals};
 use crate::engine::error::Error;
+use crate::engine::exit;
 use crate::engine::host::Host;
 use crate::engine::restore::aftercare::{self, SettleEnd};
 use crate::engine::restore::driver::{LockRule, Review};
@@ -160,7 +162,7 @@ fn restore(ctx: &Context, host: &Host, req: Request, opts: &Options) -> Result<u
     let cancel = signals::token();
     // Phase 1: stage the archive and evaluate the checklist (all a dry run does).
     let session = Session::start(ctx.render_mode());
-    let prepared = crate::cli::block_on(async {
+    let prepared = crate::cli::context::block_on(async {
         armed.prepare(session.reporter(), &cancel).await.map(|_| ())
     });
     session.finish();
@@ -191,7 +193,7 @@ fn restore(ctx: &Context, host: &Host, req: Request, opts: &Options) -> Result<u
     // Phase 2: everything checked in staging, then the swaps, each step journalled first.
     signals::protect(true);
     let session = Session::start(ctx.render_mode());
-    let finished = crate::cli::block_on(async {
+    let finished = crate::cli::context::block_on(async {
         Ok(armed.run(&opts.accept, session.reporter(), &cancel).await)
     });
     session.finish();
@@ -215,7 +217,7 @@ fn settle(
     } else {
         "lifeboat restore --rollback"
     };
-    let ended = crate::cli::block_on(aftercare::settle_interrupted(
+    let ended = crate::cli::context::block_on(aftercare::settle_interrupted(
         host,
         id,
         forward,

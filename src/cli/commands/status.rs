@@ -1,10 +1,12 @@
 //! `lifeboat status`: the stack as Docker sees it, with the last backup and the last failed run.
 
 use crate::cli::args::StatusArgs;
+use crate::cli::context::{Context, fail};
+use crate::cli::output;
 use crate::cli::render::{self, size};
-use crate::cli::{Context, exit, fail, output};
 use crate::engine::catalog;
 use crate::engine::error::Result;
+use crate::engine::exit;
 use crate::engine::host::Host;
 use crate::engine::status::{self, Login, StackStatus, Verdict};
 use crate::engine::text::sanitize;
@@ -57,7 +59,7 @@ struct Event<'a> {
 fn gather(ctx: &Context, args: &StatusArgs) -> Result<StackStatus> {
     let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
     let index = ctx.index();
-    crate::cli::block_on(status::check(
+    crate::cli::context::block_on(status::check(
         &host,
         args.profile.as_deref(),
         args.project.as_deref(),

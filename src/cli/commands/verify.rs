@@ -1,8 +1,10 @@
 //! `lifeboat verify PATH`: one archive, its sidecar, or a folder of archives.
 
 use crate::cli::args::VerifyArgs;
+use crate::cli::context::{Context, fail};
+use crate::cli::output;
 use crate::cli::render::{self, Session, size};
-use crate::cli::{Context, exit, fail, output};
+use crate::engine::exit;
 use crate::engine::text::{sanitize, sanitize_max};
 use crate::engine::verify::{self, Verdict, VerifyOptions, VerifyState};
 

@@ -127,4 +127,3 @@ fn run(mut view: HubView, control: Receiver<Control>, mut r: Box<dyn Render>) {
         }
     }
 }
-

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::{Captured, Ctx, main_container};
+use super::ctx::{Captured, Ctx, main_container};
 use crate::engine::docker::{ContainerInfo, ExecRequest};
 use crate::engine::error::{Error, Result};
 use crate::engine::stack::Component;
@@ -134,7 +134,7 @@ pub(crate) async fn capture_at(
     let on_volume = info.mount_at(&path).is_some_and(|m| m.kind == "volume");
     details.data_path = Some(path.clone());
     details.on_volume = Some(on_volume);
-    super::record_volume(ctx, &mut details, &info, &path).await;
+    super::ctx::record_volume(ctx, &mut details, &info, &path).await;
     details.fingerprint = Some(json!({ "collections": counts.clone().unwrap_or(json!(null)) }));
     let mut cap = super::volume::finish(c, details, &file, &stats);
     if !on_volume {

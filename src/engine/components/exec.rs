@@ -1,8 +1,8 @@
 //! Any dump command run in a container (the `exec` kind): its stdout is the component's file.
 //! A non-zero exit fails the component, whatever it printed.
 
+use super::ctx::{Captured, Counting, Ctx, base_details, creds, main_container, step};
 use super::pipe;
-use super::{Captured, Counting, Ctx, base_details, creds, main_container, step};
 use crate::engine::docker::ExecRequest;
 use crate::engine::error::{Error, Result};
 use crate::engine::progress::{Event, StepCounter, StepOutcome};

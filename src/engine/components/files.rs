@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::{Captured, Ctx};
+use super::ctx::{Captured, Ctx};
 use crate::engine::archive::ComponentDetails;
 use crate::engine::error::{Error, Result};
 use crate::engine::redact;

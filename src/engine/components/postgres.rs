@@ -12,9 +12,9 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::json;
 
+use super::ctx::{Captured, Counting, Ctx, base_details, creds, main_container, step};
 use super::pipe::{self, Sink};
 use super::spool::{SpoolFile, SpoolWriter};
-use super::{Captured, Counting, Ctx, base_details, creds, main_container, step};
 use crate::engine::credentials::Credentials;
 use crate::engine::docker::{ContainerInfo, ExecRequest};
 use crate::engine::error::{Error, Result};

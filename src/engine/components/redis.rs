@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{Captured, Ctx, base_details, creds, main_container, step};
+use super::ctx::{Captured, Ctx, base_details, creds, main_container, step};
 use crate::engine::credentials::Credentials;
 use crate::engine::docker::{ContainerInfo, ExecRequest};
 use crate::engine::error::{Error, Result};
@@ -124,7 +124,7 @@ pub async fn capture(ctx: &Ctx<'_>, c: &Component) -> Result<Captured> {
     details.server_version = Some(redis_version.clone());
     details.data_path = Some(dir.clone());
     details.on_volume = Some(info.mount_at(&dir).is_some_and(|m| m.kind == "volume"));
-    super::record_volume(ctx, &mut details, &info, &dir).await;
+    super::ctx::record_volume(ctx, &mut details, &info, &dir).await;
     details.fingerprint = Some(json!({
         "keys": counts.0,
         "expires": counts.1,
@@ -205,7 +205,7 @@ async fn save_and_copy(
         out: ctx.spool.file(&c.file)?,
         head: Vec::new(),
     });
-    let mut counting = super::Counting {
+    let mut counting = super::ctx::Counting {
         inner: p.writer(),
         counter: StepCounter::new(ctx.reporter, step, None),
         cancel: ctx.cancel,

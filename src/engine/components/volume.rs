@@ -5,10 +5,10 @@
 
 use serde_json::json;
 
+use super::ctx::{Captured, Counting, Ctx, Held, base_details, main_container, step};
 use super::pipe;
 use super::reframe::{self, TreeStats};
 use super::spool::SpoolFile;
-use super::{Captured, Counting, Ctx, Held, base_details, main_container, step};
 use crate::engine::docker::ContainerInfo;
 use crate::engine::error::{Error, Result};
 use crate::engine::progress::{Event, StepCounter, StepOutcome};
@@ -34,7 +34,7 @@ pub async fn capture(ctx: &Ctx<'_>, c: &Component) -> Result<Captured> {
     let (file, stats, mut details) = stopped_copy(ctx, c, &info, &path).await?;
     details.data_path = Some(path.clone());
     details.on_volume = Some(info.mount_at(&path).is_some_and(|m| m.kind == "volume"));
-    super::record_volume(ctx, &mut details, &info, &path).await;
+    super::ctx::record_volume(ctx, &mut details, &info, &path).await;
     let mut cap = finish(c, details, &file, &stats);
     if stats.files == 0 {
         cap.warnings
@@ -70,7 +70,7 @@ pub(crate) async fn raw_copy(
     let mut details = base_details(ctx, c, info, "raw_copy").await;
     details.data_path = Some(path.to_string());
     details.on_volume = Some(info.mount_at(path).is_some_and(|m| m.kind == "volume"));
-    super::record_volume(ctx, &mut details, info, path).await;
+    super::ctx::record_volume(ctx, &mut details, info, path).await;
     Ok(finish_as(c, details, &file, &stats, &raw_member(c)))
 }
 
