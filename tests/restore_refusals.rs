@@ -679,3 +679,43 @@ fn a_resume_of_a_changed_archive_is_refused_with_13_before_anything_is_touched()
     assert_eq!(std::fs::read(j.path()).unwrap(), journal_before);
     assert_eq!(journal::unsettled(&state).unwrap().len(), 1);
 }
+
+/// A signal inside the last component's swap: that swap finishes and, with nothing left to
+/// stop, the restore commits. The rule of docs/exit-codes.md 2.7: the exit code is the
+/// signal's (143), and the summary and the `restore` line say what was committed.
+#[test]
+fn sigterm_during_the_last_swap_commits_and_exits_143_saying_so() {
+    let stack = stack();
+    let _g = serial();
+    let (env, a) = backed_up(stack);
+    psql(stack, "tars_home", "DELETE FROM messages");
+    redis(stack, &["SET", "written-after-the-backup", "gone"]);
+    let mut w = Watched::command(
+        &env,
+        &["restore", "--force", "--backup-file", a.to_str().unwrap()],
+    );
+    w.until("the last swap", |v| {
+        is_step(v, "step_started", "swap:redis")
+    });
+    sigterm(&w);
+    assert_eq!(w.finish(), 143, "{:?}", w.seen);
+    let line = w
+        .seen
+        .iter()
+        .find(|v| v["event"] == "restore")
+        .unwrap_or_else(|| panic!("no restore line: {:?}", w.seen));
+    assert_eq!(line["outcome"]["end"], "committed", "{line}");
+    assert_eq!(
+        line["outcome"]["restored"],
+        serde_json::json!(["postgres", "redis"])
+    );
+    assert_eq!(w.seen.last().unwrap()["code"], 143);
+    assert_ne!(
+        psql(stack, "tars_home", "SELECT count(*) FROM messages"),
+        "0",
+        "postgres restored"
+    );
+    assert_eq!(redis(stack, &["EXISTS", "written-after-the-backup"]), "0");
+    assert_no_leftovers(stack);
+    assert_stack_runs(stack);
+}

@@ -48,6 +48,10 @@ pub enum Undo {
         image: String,
         binds: Vec<String>,
         path: String,
+        /// The volume the restore creates for it (its container was removed and the volume
+        /// deleted too): putting the old data back removes it again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        creates_volume: Option<String>,
     },
     /// A PostgreSQL that did not run: its broken data volume copied into `kept`, the
     /// server initialised fresh in `volume`, then loaded.

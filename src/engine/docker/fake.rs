@@ -119,6 +119,8 @@ pub struct World {
     pub folders: BTreeMap<(String, String), Folder>,
     /// One-off containers created and not yet removed, as they were asked for.
     pub oneoffs: BTreeMap<String, OneOff>,
+    /// Files in containers, by `(container, path)`: a download of one gives a tar of it.
+    pub files: BTreeMap<(String, String), Vec<u8>>,
     /// PostgreSQL servers, by container (`fake_pg.rs`).
     pub pg: BTreeMap<String, super::fake_pg::Server>,
     pub calls: Vec<Call>,
@@ -148,6 +150,7 @@ impl World {
 
 type ExecRule = Box<dyn Fn(&mut World, &str, &ExecRequest, &[u8]) -> Option<Reply> + Send + Sync>;
 type FailRule = Box<dyn Fn(&Call, &World) -> Option<String> + Send + Sync>;
+type OneOffRule = Box<dyn Fn(&OneOff) -> Option<(i64, String)> + Send + Sync>;
 
 /// The scripted engine. Clone the [`Arc`] to keep a handle on it while the engine runs.
 #[derive(Default)]
@@ -155,6 +158,7 @@ pub struct Fake {
     pub world: Mutex<World>,
     rules: Mutex<Vec<ExecRule>>,
     failures: Mutex<Vec<FailRule>>,
+    oneoffs: Mutex<Vec<OneOffRule>>,
 }
 
 impl Fake {
@@ -201,6 +205,18 @@ impl Fake {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(0, Box::new(rule));
+    }
+
+    /// Answers the one-off containers for which `rule` returns an exit code and output (a
+    /// `redis-server --version`); the swap scripts are played on their folders otherwise.
+    pub fn on_oneoff(
+        &self,
+        rule: impl Fn(&OneOff) -> Option<(i64, String)> + Send + Sync + 'static,
+    ) {
+        self.oneoffs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(rule));
     }
 
     /// Fails every call for which `rule` returns a message, before it takes effect.
@@ -381,8 +397,13 @@ impl Api for Fake {
         out: &mut (dyn AsyncWrite + Unpin + Send),
     ) -> Result<u64> {
         self.record(Call::Download(container.into(), path.into()))?;
+        let file = self
+            .lock()
+            .files
+            .get(&(container.to_string(), path.to_string()))
+            .cloned();
         // A tar of the folder, named after the path's last part, with one file that says which
-        // data is live.
+        // data is live; or of the one file there is at that path.
         let live = self.lock().folder(container, path).live.clone();
         let name = path
             .trim_end_matches('/')
@@ -401,18 +422,27 @@ impl Api for Fake {
         };
         let mut b = tar::Builder::new(Vec::new());
         let fake_tar = |e: std::io::Error| Error::Docker(format!("docker: fake tar: {e}"));
-        b.append_data(
-            &mut header(tar::EntryType::Directory, 0o755, 0),
-            format!("{name}/"),
-            std::io::empty(),
-        )
-        .map_err(fake_tar)?;
-        b.append_data(
-            &mut header(tar::EntryType::Regular, 0o644, live.len() as u64),
-            format!("{name}/live.txt"),
-            live.as_bytes(),
-        )
-        .map_err(fake_tar)?;
+        if let Some(bytes) = &file {
+            b.append_data(
+                &mut header(tar::EntryType::Regular, 0o644, bytes.len() as u64),
+                name,
+                bytes.as_slice(),
+            )
+            .map_err(fake_tar)?;
+        } else {
+            b.append_data(
+                &mut header(tar::EntryType::Directory, 0o755, 0),
+                format!("{name}/"),
+                std::io::empty(),
+            )
+            .map_err(fake_tar)?;
+            b.append_data(
+                &mut header(tar::EntryType::Regular, 0o644, live.len() as u64),
+                format!("{name}/live.txt"),
+                live.as_bytes(),
+            )
+            .map_err(fake_tar)?;
+        }
         let bytes = b.into_inner().map_err(fake_tar)?;
         out.write_all(&bytes)
             .await
@@ -484,7 +514,13 @@ impl Api for Fake {
         self.record(Call::Run(name.into()))?;
         let spec = self.lock().oneoffs.get(name).cloned();
         match spec {
-            Some(spec) => Ok(self.play(&spec)),
+            Some(spec) => {
+                let rules = self.oneoffs.lock().unwrap_or_else(|e| e.into_inner());
+                match rules.iter().find_map(|r| r(&spec)) {
+                    Some(answer) => Ok(answer),
+                    None => Ok(self.play(&spec)),
+                }
+            }
             None => Err(Error::Docker(format!("docker: no such container: {name}"))),
         }
     }

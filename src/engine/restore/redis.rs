@@ -88,16 +88,22 @@ pub async fn target_any(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> R
 }
 
 /// The settings of a server that is not running (crash-looping on broken data, stopped): from
-/// its command line, Redis's defaults otherwise, and the version its image's `redis-server`
-/// reports (run in a one-off container).
+/// its command line, then the config file that command line names (read from the stopped
+/// container), then Redis's defaults; and the version its image's `redis-server` reports (run
+/// in a one-off container). As in Redis, a command-line flag wins over the file.
 pub async fn target_stopped(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) -> Result<Target> {
     let creds = credentials::resolve(ctx.profile, c, info)?;
     let args: Vec<&String> = info.entrypoint.iter().chain(&info.cmd).collect();
+    let file = match config_file(&args) {
+        Some(path) => read_config(ctx, c, &info.name, path).await?,
+        None => std::collections::BTreeMap::new(),
+    };
     let flag = |name: &str, default: &str| {
         args.iter()
             .position(|a| a.as_str() == format!("--{name}"))
             .and_then(|i| args.get(i + 1))
             .map(|v| v.to_string())
+            .or_else(|| file.get(name).cloned())
             .unwrap_or_else(|| default.to_string())
     };
     let spec = OneOff {
@@ -134,6 +140,76 @@ pub async fn target_stopped(ctx: &Ctx<'_>, c: &Component, info: &ContainerInfo) 
         appenddirname: flag("appenddirname", "appendonlydir"),
         appendfilename: flag("appendfilename", "appendonly.aof"),
     })
+}
+
+/// The config file `redis-server` is started with: its first argument that is not a flag and
+/// ends in `.conf` (`redis-server /usr/local/etc/redis/redis.conf --port 6380`).
+fn config_file<'a>(args: &[&'a String]) -> Option<&'a str> {
+    let server = args.iter().position(|a| a.ends_with("redis-server"))?;
+    args[server + 1..]
+        .iter()
+        .take_while(|a| !a.starts_with("--"))
+        .find(|a| a.ends_with(".conf"))
+        .map(|a| a.as_str())
+}
+
+/// The persistence settings of config file `path` in `container` (stopped or not: the file is
+/// copied out through the engine's archive API).
+async fn read_config(
+    ctx: &Ctx<'_>,
+    c: &Component,
+    container: &str,
+    path: &str,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut tar_bytes = Vec::new();
+    ctx.docker
+        .download(container, path, &mut tar_bytes)
+        .await
+        .map_err(|e| {
+            Error::Other(format!(
+                "component {}: its config file {path} (named on its command line) cannot be read: {e}",
+                c.name
+            ))
+        })?;
+    let mut text = String::new();
+    let mut archive = tar::Archive::new(tar_bytes.as_slice());
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::Other(format!("component {}: {path}: {e}", c.name)))?;
+    if let Some(Ok(mut entry)) = entries.into_iter().next() {
+        use std::io::Read;
+        // A config file is small; a huge one is not one.
+        let _ = (&mut entry).take(1 << 20).read_to_string(&mut text);
+    }
+    Ok(persistence_settings(&text))
+}
+
+/// `appendonly`, `dir`, `dbfilename`, `appenddirname`, `appendfilename` of a redis.conf (the
+/// last line of each wins, as in Redis; quotes around a value dropped; `include` not followed).
+pub fn persistence_settings(conf: &str) -> std::collections::BTreeMap<String, String> {
+    const KEYS: [&str; 5] = [
+        "appendonly",
+        "dir",
+        "dbfilename",
+        "appenddirname",
+        "appendfilename",
+    ];
+    let mut out = std::collections::BTreeMap::new();
+    for line in conf.lines().map(str::trim) {
+        let Some((key, value)) = line.split_once(char::is_whitespace) else {
+            continue;
+        };
+        let key = key.to_ascii_lowercase();
+        if KEYS.contains(&key.as_str()) {
+            let v = value
+                .trim()
+                .trim_matches('"')
+                .trim_matches('\'')
+                .to_string();
+            out.insert(key, v);
+        }
+    }
+    out
 }
 
 /// `redis-check-rdb` of the service's own image on the staged RDB, in a one-off container

@@ -133,6 +133,7 @@ async fn execute_inner(
         discard(&calm, &units).await;
         return Err(Error::Cancelled);
     }
+    dependency_order(&mut units);
     // Exec restores cannot be undone: they go last, after everything that can fail and be
     // rolled back has passed.
     units.sort_by_key(|u| matches!(u.unit, Unit::Exec(_)));
@@ -336,6 +337,24 @@ async fn execute_inner(
         return Err(Error::Cancelled);
     }
     Ok(out)
+}
+
+/// Puts the units in dependency order: a component whose containers another selected component
+/// names as dependents is swapped after it (its service starts again on the data it relies on,
+/// already restored); otherwise the archive's order. A cycle keeps the archive's order for the
+/// components in it.
+fn dependency_order(units: &mut Vec<Planned<'_>>) {
+    let needs = |a: &Planned<'_>, b: &Planned<'_>| {
+        !std::ptr::eq(a.c, b.c) && b.c.dependents.iter().any(|d| a.c.containers.contains(d))
+    };
+    let mut left: Vec<Planned<'_>> = std::mem::take(units);
+    while !left.is_empty() {
+        let next = left
+            .iter()
+            .position(|a| !left.iter().any(|b| needs(a, b)))
+            .unwrap_or(0);
+        units.push(left.remove(next));
+    }
 }
 
 /// Why the swaps stopped before the last one.

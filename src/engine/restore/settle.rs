@@ -91,6 +91,7 @@ pub async fn settle(
                 image,
                 binds,
                 path,
+                creates_volume,
             }) => {
                 let folder = DataFolder {
                     container: container.clone(),
@@ -115,6 +116,12 @@ pub async fn settle(
                     }
                     folder.rollback(ctx.docker, &ctx.id).await?;
                     folder.commit(ctx.docker, &ctx.id).await?;
+                    // Created by the restore for a removed container: gone again, as before.
+                    if let Some(v) = creates_volume
+                        && ctx.docker.volume_labels(v).await?.is_some()
+                    {
+                        ctx.docker.remove_volume(v).await?;
+                    }
                 }
             }
             (_, Undo::PgData {

@@ -63,14 +63,16 @@ pub(super) fn undo_of(u: &Unit) -> Undo {
             image: f.image.clone(),
             binds: f.binds.clone(),
             path: f.path.clone(),
+            creates_volume: None,
         },
-        Unit::Fill(g, ..) => {
+        Unit::Fill(g, _, creates) => {
             let f = g.folder();
             Undo::Folder {
                 container: f.container,
                 image: f.image,
                 binds: f.binds,
                 path: f.path,
+                creates_volume: creates.then(|| g.volume.clone()),
             }
         }
         Unit::PgData(b, _) => Undo::PgData {
@@ -104,7 +106,9 @@ pub(super) async fn stage_unit(
         if target.is_some() {
             redis::check_with_image(ctx, container, &g.image, &p.staged(&c.file)).await?;
         }
-        return Ok(Unit::Fill(g, target, false));
+        // Known before the swap, so the journal can say to remove it on a rollback.
+        let creates = ctx.docker.volume_labels(&g.volume).await?.is_none();
+        return Ok(Unit::Fill(g, target, creates));
     }
     let info = ctx.docker.inspect_required(container).await?;
     let details = p.details(&c.name);

@@ -64,9 +64,18 @@ pub fn backed_up() -> Tables {
 impl Bench {
     /// The stack running, backed up once, then a table dropped: the incident to restore from.
     pub async fn new() -> Bench {
+        Bench::with_profile(PROFILE).await
+    }
+
+    /// [`Bench::new`] with the profile edited by `edit`.
+    pub async fn edited(edit: impl Fn(&str) -> String) -> Bench {
+        Bench::with_profile(&edit(PROFILE)).await
+    }
+
+    async fn with_profile(text: &str) -> Bench {
         let dir = tempfile::tempdir().unwrap();
         let profile = dir.path().join("lbu.toml");
-        std::fs::write(&profile, PROFILE).unwrap();
+        std::fs::write(&profile, text).unwrap();
         let fake = Fake::new();
         fake.container("lbu-app", "app:1", &["lbu_uploads:/data"], &[]);
         fake.container(
@@ -82,6 +91,12 @@ impl Bench {
         fake.postgres("lbu-db", "15.8", &[("tars", backed_up())]);
         fake.container("lbu-web", "web:1", &[], &[]);
         fake.container("lbu-models", "models:1", &["lbu_models:/models"], &[]);
+        for v in ["lbu_uploads", "lbu_pg", "lbu_models"] {
+            let labels = [("com.docker.compose.project".to_string(), "lbu".to_string())];
+            fake.lock()
+                .volumes
+                .insert(v.into(), labels.into_iter().collect());
+        }
         let locations = Locations {
             state: Some(dir.path().join("state")),
             lock: dir.path().join("lifeboat.lock"),

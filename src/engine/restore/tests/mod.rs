@@ -3,6 +3,7 @@
 //! Docker, in milliseconds. The integration tests prove the same code against real servers.
 
 mod bench;
+mod redis;
 mod refusals;
 mod runs;
 mod settles;

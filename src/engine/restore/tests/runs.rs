@@ -371,3 +371,35 @@ async fn a_failed_rollback_leaves_the_journal_to_settle() {
             .is_empty()
     );
 }
+
+/// A component whose container another selected component names as a dependent is swapped
+/// after that one, whatever the archive's order: the app comes back on the restored database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_follow_the_dependencies_not_the_archive_order() {
+    let b = Bench::edited(|p| {
+        p.replace(
+            r#"dependents = ["lbu-web"]"#,
+            r#"dependents = ["lbu-web", "lbu-app"]"#,
+        )
+    })
+    .await;
+    let f = b.restore(b.request(), &[], &Cancel::new()).await;
+    assert_eq!(f.end, End::Committed, "{f:?}");
+    let r = records(&b.state(), &f.restore_id);
+    let swaps: Vec<&str> = r
+        .iter()
+        .filter_map(|l| l.strip_prefix("swap_begin "))
+        .collect();
+    assert_eq!(swaps, ["postgres", "uploads", "models"]);
+    // The app, a dependent of postgres, stays stopped until its own data is swapped too.
+    let s = steps(&b.fake);
+    let stop = s.iter().position(|l| l == "stop lbu-app").unwrap();
+    let rename = s
+        .iter()
+        .position(|l| l.contains("RENAME TO \"tars\""))
+        .unwrap();
+    let start = s.iter().position(|l| l == "start lbu-app").unwrap();
+    assert!(stop < rename && rename < start, "{s:#?}");
+    assert!(b.fake.running("lbu-app"));
+    assert_eq!(b.live(), backed_up());
+}

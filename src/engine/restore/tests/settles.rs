@@ -140,3 +140,54 @@ async fn undo_puts_back_what_the_restore_replaced() {
     let e = undo(&b.host, Some("19990101000000")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Usage);
 }
+
+/// A removed container whose volume was deleted too: the restore recreates the volume to fill
+/// it; when that restore is put back, by the run itself or by `--rollback` after a kill, the
+/// volume it created goes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volume_recreated_for_a_removed_container_goes_again_on_rollback() {
+    let b = Bench::new().await;
+    let models = |b: &Bench| b.fake.lock().volumes.contains_key("lbu_models");
+    assert!(models(&b), "the backup's volume exists");
+    // The incident: the models container removed and its volume deleted.
+    let fail_swap = |b: &Bench| {
+        b.fake.fail_when(|call, w| {
+            let tries = |p: &str| {
+                w.calls
+                    .iter()
+                    .filter(|c| matches!(c, Call::Run(m) if m.starts_with(p)))
+                    .count()
+            };
+            match call {
+                Call::Run(n) if n.starts_with("lifeboat-swap-lbu-models-") => Some("killed".into()),
+                Call::Run(n)
+                    if n.starts_with("lifeboat-rollback-lbu-models-")
+                        && tries("lifeboat-rollback-lbu-models-") == 0 =>
+                {
+                    Some("the disk is gone".into())
+                }
+                _ => None,
+            }
+        })
+    };
+    b.fake.lock().containers.remove("lbu-models");
+    b.fake.lock().volumes.remove("lbu_models");
+    fail_swap(&b);
+    let f = b
+        .restore(b.request(), &["no-safety-backup"], &Cancel::new())
+        .await;
+    assert!(matches!(f.end, End::RollbackFailed(_)), "{f:?}");
+    assert!(models(&b), "recreated, and left by the failed rollback");
+    settle_interrupted(&b.host, &f.restore_id, false, "test", &Silent)
+        .await
+        .unwrap();
+    assert!(
+        !models(&b),
+        "--rollback removes the volume the restore created"
+    );
+    assert!(
+        crate::engine::journal::unsettled(&b.state())
+            .unwrap()
+            .is_empty()
+    );
+}
