@@ -1,4 +1,4 @@
-//! The restore journal (DESIGN.md section 5): `<state>/journal/restore-<id>.jsonl`, one JSON
+//! The restore journal (docs/design.md section 5): `<state>/journal/restore-<id>.jsonl`, one JSON
 //! record per line, each written and synced before the step it announces runs (and again when
 //! it ends), so a lifeboat killed at any point leaves a file that says exactly how far it got
 //! and what undoing it needs. A journal without an `end` record is unsettled; under the host

@@ -12,7 +12,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::stack::{Component, Kind, Profile};
 use crate::engine::status;
 
-/// What the operator asked for (DESIGN.md section 3, backup selection).
+/// What the operator asked for (docs/design.md section 3, backup selection).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// `--only`: replaces the profile's defaults.

@@ -1,4 +1,4 @@
-//! `prune` (DESIGN.md section 5): which archives a retention rule lets go, and deleting them in
+//! `prune` (docs/design.md section 5): which archives a retention rule lets go, and deleting them in
 //! the order that never leaves a sidecar vouching for a missing archive (sidecar first, then
 //! the manifest copy, then the archive). It never deletes the newest verified archive of a
 //! profile, a pinned safety backup, or the newest restore's safety backup. Safety backups are

@@ -1,6 +1,6 @@
 //! Starting again what lifeboat holds stopped (`stopped.json`), under the host lock the caller
 //! holds: `lifeboat recover` and the console's "restart now" share this, so both keep the rule
-//! of DESIGN.md section 5: the containers of a restore interrupted with a component half-swapped
+//! of docs/design.md section 5: the containers of a restore interrupted with a component half-swapped
 //! stay stopped (and are named) until that restore is settled.
 
 use crate::engine::docker::Docker;

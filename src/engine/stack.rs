@@ -1,4 +1,4 @@
-//! Stack profiles (DESIGN.md section 3): which components a stack has, their kind, containers,
+//! Stack profiles (docs/design.md section 3): which components a stack has, their kind, containers,
 //! archive file, dependents, and where their credentials come from. Built-in profiles are
 //! embedded from `assets/profiles/`; users give their own with `--profile FILE` or adjust a
 //! built-in one in the config's `[profiles.NAME]` table (`project`, `deploy_dir`, `env_file`,

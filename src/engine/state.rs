@@ -1,4 +1,4 @@
-//! Where lifeboat keeps things (DESIGN.md section 2): the state root and its folders, the lock
+//! Where lifeboat keeps things (docs/design.md section 2): the state root and its folders, the lock
 //! file, staging, and the default output folder.
 //!
 //! As root: `/var/lib/lifeboat`, `/run/lock/lifeboat.lock`, `/var/backups/lifeboat/<profile>`.

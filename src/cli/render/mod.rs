@@ -1,4 +1,4 @@
-//! The three CLI renderers of the engine's progress events (DESIGN.md section 7): indicatif
+//! The three CLI renderers of the engine's progress events (docs/design.md section 7): indicatif
 //! bars on a terminal, one plain line every few seconds otherwise (cron logs), and `--json`
 //! event lines on stdout.
 //!

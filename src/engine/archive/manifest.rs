@@ -1,5 +1,5 @@
 //! The manifest model (`manifest.json`): format 2 as lifeboat writes it, and version 1 as the
-//! T.A.R.S. `backup-tars.sh` wrote it, with that script's quirks read the way DESIGN.md says.
+//! T.A.R.S. `backup-tars.sh` wrote it, with that script's quirks read the way docs/design.md says.
 //!
 //! Parsing is defensive: the manifest is the first thing read from an archive nobody has
 //! vouched for yet, so size, nesting, duplicate keys, numbers and names are all checked before

@@ -1,4 +1,4 @@
-//! The archive format (DESIGN.md section 4, docs/archive-format.md): names, the manifest, the
+//! The archive format (docs/design.md section 4, docs/archive-format.md): names, the manifest, the
 //! sidecar, the writer with its commit protocol, and the one-pass reader with its entry
 //! validator for the outer archive and the component tars inside it.
 

@@ -1,4 +1,4 @@
-//! One adapter per component kind (DESIGN.md section 3): each captures its component into spool
+//! One adapter per component kind (docs/design.md section 3): each captures its component into spool
 //! files and says what it captured (the manifest's `details`), how (logical dump, stopped copy),
 //! and what a restore must find again (the fingerprint).
 

@@ -1,4 +1,4 @@
-//! A component whose container was removed (DESIGN.md section 5, incident cases): its data
+//! A component whose container was removed (docs/design.md section 5, incident cases): its data
 //! volume, recorded in the backup by name, mount point and labels, is recreated under that
 //! exact name if it was deleted too, and filled through one-off containers of the recorded
 //! image (the same swap as a live restore, so old data found in the volume is kept aside until

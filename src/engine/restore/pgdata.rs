@@ -1,4 +1,4 @@
-//! PostgreSQL that does not run (crash-looping on a broken data folder), DESIGN.md section 5's
+//! PostgreSQL that does not run (crash-looping on a broken data folder), docs/design.md section 5's
 //! incident case: its data folder's volume is copied aside into `<volume>__pre_<id>` and
 //! emptied, the server starts on fresh data through its image's own initialisation, and the
 //! dump is then loaded the ordinary way (scratch database, checks, rename). Putting it back

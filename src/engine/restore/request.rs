@@ -1,5 +1,5 @@
 //! What the operator asks a restore to do, typed once by the front end: the archive, the
-//! profile, the selection of DESIGN's rules (docs/design.md section 3), the options. Also what
+//! profile, the selection (docs/design.md section 3), the options. Also what
 //! the wizard offers before anything is armed: the target stack and the archive's components
 //! with the default selection ticked.
 

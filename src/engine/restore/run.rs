@@ -1,4 +1,4 @@
-//! Executing a prepared restore in DESIGN.md section 5's order: every component checked in
+//! Executing a prepared restore in the order of docs/design.md section 5: every component checked in
 //! staging while the stack still runs (the SQL load into a scratch database, the RDB against
 //! the target), then dependents stopped once, then per component stop → swap keeping the old
 //! data → start → fingerprint checks. All-or-nothing by default: the old data of every swapped

@@ -1,4 +1,4 @@
-//! The safety backup of a restore (DESIGN.md section 5 step 4): a copy of exactly the data each
+//! The safety backup of a restore (docs/design.md section 5 step 4): a copy of exactly the data each
 //! swap is about to replace, taken inside that component's single stop (dumps while the server
 //! still serves with its writers stopped; folders from the stopped container), committed into
 //! `<state>/safety/` as a `kind: safety` archive before the restore commits. It is what

@@ -1,4 +1,4 @@
-//! Settling an interrupted restore from its journal (DESIGN.md section 5): `--rollback ID` puts
+//! Settling an interrupted restore from its journal (docs/design.md section 5): `--rollback ID` puts
 //! the old data of every touched component back; `--resume ID` keeps what was swapped and
 //! checked, puts back what was caught half-way, and says what is left to restore. Both work
 //! from what the journal recorded and what the live stack holds now, and are safe to run
