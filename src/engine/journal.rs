@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::archive::commit;
 use crate::engine::error::{Error, Result};
-use crate::engine::progress::{Event, Reporter};
+use crate::engine::progress::{Event, Reporter, StepId};
 
 /// What the restore set out to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -399,7 +399,7 @@ pub fn read(path: &Path) -> Result<Read> {
                 // The restore's own steps, not the backup steps a safety copy runs inside.
                 if event.get("event").and_then(|e| e.as_str()) == Some("step_started")
                     && let Some(s) = event.get("step").and_then(|s| s.as_str())
-                    && !s.starts_with("component:")
+                    && !matches!(StepId::parse(s), StepId::Component(_))
                 {
                     r.last_step = Some(s.to_string());
                 }

@@ -25,6 +25,57 @@ pub enum StepOutcome {
     Cancelled,
 }
 
+/// A step's id, as events, the journal and the console carry it: the restore's steps of one
+/// component (`stage:NAME` its database loaded into a scratch, `swap:NAME` its stop, safety
+/// copy, swap, start and checks, `safety:NAME` its safety copy), a backup's capture of one
+/// component (`component:NAME`, also inside a safety copy), and the steps of a whole job
+/// (`read`, `hash`, `write`, ...). Built and parsed here only; the text is a contract
+/// (docs/json.md, docs/journal.md).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StepId {
+    Stage(String),
+    Swap(String),
+    Safety(String),
+    Component(String),
+    /// A step of the whole job.
+    Job(String),
+}
+
+impl StepId {
+    /// Reads an id as [`StepId`]'s `Display` writes it; anything else is a job's step.
+    pub fn parse(s: &str) -> StepId {
+        match s.split_once(':') {
+            Some(("stage", c)) => StepId::Stage(c.into()),
+            Some(("swap", c)) => StepId::Swap(c.into()),
+            Some(("safety", c)) => StepId::Safety(c.into()),
+            Some(("component", c)) => StepId::Component(c.into()),
+            _ => StepId::Job(s.into()),
+        }
+    }
+
+    /// The component the step is about, if it is about one.
+    pub fn component(&self) -> Option<&str> {
+        match self {
+            StepId::Stage(c) | StepId::Swap(c) | StepId::Safety(c) | StepId::Component(c) => {
+                Some(c)
+            }
+            StepId::Job(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for StepId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepId::Stage(c) => write!(f, "stage:{c}"),
+            StepId::Swap(c) => write!(f, "swap:{c}"),
+            StepId::Safety(c) => write!(f, "safety:{c}"),
+            StepId::Component(c) => write!(f, "component:{c}"),
+            StepId::Job(s) => f.write_str(s),
+        }
+    }
+}
+
 /// A lifecycle event. Serialized as-is into `--json` lines (docs/json.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -248,6 +299,24 @@ impl<'a> StepCounter<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn step_ids_read_back_as_they_are_written() {
+        for id in [
+            StepId::Stage("postgres".into()),
+            StepId::Swap("redis".into()),
+            StepId::Safety("chromadb".into()),
+            StepId::Component("ollama".into()),
+            StepId::Job("write".into()),
+        ] {
+            assert_eq!(StepId::parse(&id.to_string()), id);
+        }
+        assert_eq!(StepId::Swap("redis".into()).to_string(), "swap:redis");
+        assert_eq!(StepId::parse("hash"), StepId::Job("hash".into()));
+        assert_eq!(StepId::parse("swap:redis").component(), Some("redis"));
+        assert_eq!(StepId::parse("read").component(), None);
+    }
+
     use super::*;
 
     /// Everything a `tracing` subscriber writes, for asserting on log lines.

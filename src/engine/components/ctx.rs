@@ -229,7 +229,7 @@ impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Counting<'_, W>
 
 /// The step id of a component's capture.
 pub fn step(c: &Component) -> String {
-    format!("component:{}", c.name)
+    crate::engine::progress::StepId::Component(c.name.clone()).to_string()
 }
 
 /// Records the named volume holding `path` (name, mount point, labels) in `details.volume`, so

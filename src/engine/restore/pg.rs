@@ -121,7 +121,7 @@ async fn load_and_check(
     fingerprint: Option<&serde_json::Value>,
     dump: &Path,
 ) -> Result<std::collections::BTreeMap<String, u64>> {
-    let step = format!("stage:{}", c.name);
+    let step = crate::engine::progress::StepId::Stage(c.name.clone()).to_string();
     ctx.reporter.event(Event::StepStarted {
         step: step.clone(),
         label: format!("{}: load the dump into {}", c.name, s.scratch),

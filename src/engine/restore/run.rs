@@ -169,7 +169,7 @@ async fn execute_inner(
             break;
         }
         let c = unit.c;
-        let step = format!("swap:{}", c.name);
+        let step = crate::engine::progress::StepId::Swap(c.name.clone()).to_string();
         ctx.reporter.event(Event::StepStarted {
             step: step.clone(),
             label: format!("{}: swap in the restored data", c.name),

@@ -79,7 +79,7 @@ impl Safety {
         c: &Component,
         stopped_folder: Option<(&str, Option<serde_json::Value>)>,
     ) -> Result<()> {
-        let step = format!("safety:{}", c.name);
+        let step = crate::engine::progress::StepId::Safety(c.name.clone()).to_string();
         ctx.reporter.event(Event::StepStarted {
             step: step.clone(),
             label: format!("{}: safety copy of the data about to be replaced", c.name),
