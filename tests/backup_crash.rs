@@ -6,6 +6,10 @@
 //! `lifeboat recover`) leaves every container running with its own restart policy, cleans the
 //! leftovers and is not blocked by the lock. Kill points are injected from outside (events
 //! read from `--json`, syscalls through strace): the product binary has no failpoints.
+//!
+//! The default suite runs a sample of each sweep (a kill inside a capture, inside the write,
+//! at the commit point; the first, a middle and the last fsync); every point runs with
+//! `--ignored` (`scripts/test --slow`).
 
 mod common;
 
@@ -146,8 +150,33 @@ fn count_in_a_run(env: &Env, syscalls: &str) -> usize {
         .count()
 }
 
+/// Which points of a sweep run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    Sampled,
+    Every,
+}
+
+impl Sweep {
+    /// Whether point `i` of `n` (0-based) runs: every one, or the first, the middle and the
+    /// last.
+    fn runs(self, i: usize, n: usize) -> bool {
+        self == Sweep::Every || i == 0 || i == n / 2 || i + 1 == n
+    }
+}
+
 #[test]
+fn c1_kill_9_at_sampled_backup_steps_keeps_every_invariant() {
+    c1(Sweep::Sampled);
+}
+
+#[test]
+#[ignore = "every kill point: scripts/test --slow"]
 fn c1_kill_9_at_each_backup_step_keeps_every_invariant() {
+    c1(Sweep::Every);
+}
+
+fn c1(sweep: Sweep) {
     let stack = shared_stack(PROJECT);
     let _g = serial();
     let env = Env::new(stack);
@@ -155,7 +184,10 @@ fn c1_kill_9_at_each_backup_step_keeps_every_invariant() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let history = files_in(&env.out());
     let mut points = 0;
-    for (what, kind, step) in EVENT_POINTS {
+    for (i, (what, kind, step)) in EVENT_POINTS.into_iter().enumerate() {
+        if !sweep.runs(i, EVENT_POINTS.len()) {
+            continue;
+        }
         // The kill follows the event by the time a pipe read takes: a short last step can
         // finish first on a loaded machine. A run that completes is sound too (checked), and
         // the point is tried again until a kill lands inside it.
@@ -174,7 +206,7 @@ fn c1_kill_9_at_each_backup_step_keeps_every_invariant() {
     }
     // Each commit rename (archive, manifest copy, sidecar: the commit point) and each fsync
     // (the stopped-container ledger's and the commit's), killed as the call is made.
-    for n in 1..=3 {
+    for n in (1..=3).filter(|n| sweep == Sweep::Every || *n == 3) {
         let what = format!("kill at commit rename {n}");
         let o = under_strace(
             &env,
@@ -187,7 +219,7 @@ fn c1_kill_9_at_each_backup_step_keeps_every_invariant() {
     }
     let fsyncs = count_in_a_run(&env, "fsync,fdatasync");
     assert!(fsyncs >= 6, "a run makes {fsyncs} fsyncs");
-    for n in 1..=fsyncs {
+    for n in (1..=fsyncs).filter(|n| sweep.runs(n - 1, fsyncs)) {
         let what = format!("kill at fsync {n} of {fsyncs}");
         let inject = format!("fsync,fdatasync:signal=KILL:when={n}");
         let o = under_strace(&env, "fsync,fdatasync", &inject);
@@ -197,7 +229,11 @@ fn c1_kill_9_at_each_backup_step_keeps_every_invariant() {
     }
     // Late in the run, where the archive is being written.
     let writes = count_in_a_run(&env, "write");
-    for n in [writes * 3 / 4, writes * 9 / 10] {
+    let late = match sweep {
+        Sweep::Every => vec![writes * 3 / 4, writes * 9 / 10],
+        Sweep::Sampled => vec![writes * 9 / 10],
+    };
+    for n in late {
         let what = format!("kill at write {n} of {writes}");
         let o = under_strace(&env, "write", &format!("write:signal=KILL:when={n}"));
         if o.status.code().is_some() {
@@ -232,7 +268,17 @@ fn env_vars(env: &Env) -> Vec<(String, String)> {
 }
 
 #[test]
+fn c5_fsync_eio_at_sampled_points_is_never_committed_as_success() {
+    c5(Sweep::Sampled);
+}
+
+#[test]
+#[ignore = "every fsync: scripts/test --slow"]
 fn c5_fsync_eio_at_any_point_is_never_committed_as_success() {
+    c5(Sweep::Every);
+}
+
+fn c5(sweep: Sweep) {
     let stack = shared_stack(PROJECT);
     let _g = serial();
     let env = Env::new(stack);
@@ -240,7 +286,7 @@ fn c5_fsync_eio_at_any_point_is_never_committed_as_success() {
     assert!(total >= 6, "a run makes {total} fsyncs");
     let history = files_in(&env.out());
     let mut outcomes = Vec::new();
-    for k in 1..=total {
+    for k in (1..=total).filter(|k| sweep.runs(k - 1, total)) {
         let what = format!("fsync {k} of {total} fails with EIO");
         let before = files_in(&env.out());
         let o = under_strace(
