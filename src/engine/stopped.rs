@@ -116,7 +116,16 @@ impl Ledger {
             });
             self.write(&r)?;
         }
-        docker.set_restart_policy(container, "no").await?;
+        if let Err(e) = docker.set_restart_policy(container, "no").await {
+            // A crash-looping container waiting for its next restart has no task to update:
+            // the engine refuses ("cannot update a stopped container"). Stopping it ends the
+            // restart loop; the policy then changes as a setting, before anything can start it.
+            if docker.inspect_required(container).await?.state != "restarting" {
+                return Err(e);
+            }
+            docker.stop(container, grace).await?;
+            return docker.set_restart_policy(container, "no").await;
+        }
         docker.stop(container, grace).await
     }
 

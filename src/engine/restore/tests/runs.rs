@@ -403,3 +403,31 @@ async fn swaps_follow_the_dependencies_not_the_archive_order() {
     assert!(b.fake.running("lbu-app"));
     assert_eq!(b.live(), backed_up());
 }
+
+/// A crash-looping container between two restarts refuses a restart-policy update (Docker says
+/// "cannot update a stopped container"): it is stopped first, then held with policy `no`, and
+/// restored and started on the restored data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_looping_container_is_held_although_its_policy_cannot_change_while_it_loops() {
+    let b = Bench::new().await;
+    b.fake.lock().containers.get_mut("lbu-models").unwrap().state = "restarting".into();
+    b.fake.fail_when(|call, w| match call {
+        Call::Policy(c, p)
+            if c == "lbu-models"
+                && p == "no"
+                && w.containers.get(c).is_some_and(|i| i.state == "restarting") =>
+        {
+            Some("Cannot update container: cannot update a stopped container: unknown".into())
+        }
+        _ => None,
+    });
+    let f = b.restore(b.request(), &[], &Cancel::new()).await;
+    assert_eq!(f.end, End::Committed, "{f:?}");
+    assert_eq!(b.folder("lbu-models", "/models"), "restored");
+    assert!(b.fake.running("lbu-models"));
+    let s = steps(&b.fake);
+    let stop = s.iter().position(|l| l == "stop lbu-models").unwrap();
+    let policy = s.iter().rposition(|l| l == "policy lbu-models no").unwrap();
+    let upload = s.iter().position(|l| l == "upload lbu-models:/models").unwrap();
+    assert!(stop < policy && policy < upload, "{s:#?}");
+}
