@@ -298,18 +298,22 @@ fn trial(
     Some((step, how))
 }
 
+/// A backup of postgres, redis and chromadb in an environment of its own, and what the stack
+/// held then.
+fn backed_up_three(stack: &Stack) -> (Env, std::path::PathBuf, Live) {
+    let env = Env::new(stack);
+    let o = env.backup(&[
+        "--only", "postgres", "--only", "redis", "--only", "chromadb",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let archive = env.archive();
+    (env, archive, Live::of(stack, false))
+}
+
 fn sweep(points: &[usize], signals: &[&str]) {
     let stack = stack();
     let _g = serial();
-    let env = Env::new(stack);
-    assert_eq!(
-        code(&env.backup(&[
-            "--only", "postgres", "--only", "redis", "--only", "chromadb"
-        ])),
-        0
-    );
-    let archive = env.archive();
-    let backup = Live::of(stack, false);
+    let (env, archive, backup) = backed_up_three(stack);
     let mut ran = 0;
     let mut states = std::collections::BTreeMap::<&str, std::collections::BTreeSet<String>>::new();
     for signal in signals {
@@ -741,15 +745,7 @@ fn a_crash_looping_postgres_is_restored_on_fresh_data_and_its_broken_folder_kept
 fn a_restore_killed_after_its_first_swap_is_resumed_to_the_backup() {
     let stack = stack();
     let _g = serial();
-    let env = Env::new(stack);
-    assert_eq!(
-        code(&env.backup(&[
-            "--only", "postgres", "--only", "redis", "--only", "chromadb"
-        ])),
-        0
-    );
-    let archive = env.archive();
-    let backup = Live::of(stack, false);
+    let (env, archive, backup) = backed_up_three(stack);
     damage(stack, "resume", false);
     assert_eq!(
         Live::of(stack, false).differences(&backup),

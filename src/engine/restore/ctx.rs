@@ -21,6 +21,18 @@ pub struct Ctx<'a> {
 const SHORT: Duration = Duration::from_secs(120);
 
 impl Ctx<'_> {
+    /// The same context with another cancel token: steps that must run to their end (a
+    /// rename, a rollback, dropping a scratch after a cancel) get one nothing cancels.
+    pub fn with_cancel<'b>(&'b self, cancel: &'b Cancel) -> Ctx<'b> {
+        Ctx {
+            docker: self.docker,
+            profile: self.profile,
+            reporter: self.reporter,
+            cancel,
+            id: self.id.clone(),
+        }
+    }
+
     /// A short command, killed on cancel or after [`SHORT`].
     pub fn short(&self, req: ExecRequest) -> ExecRequest {
         req.cancel(self.cancel).timeout(SHORT)

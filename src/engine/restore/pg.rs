@@ -101,14 +101,7 @@ pub async fn stage(
             // A cancel is what stopped the load: the scratch still goes, so the drop must not
             // be cancelled with it.
             let calm_token = crate::engine::progress::Cancel::new();
-            let calm = Ctx {
-                docker: ctx.docker,
-                profile: ctx.profile,
-                reporter: ctx.reporter,
-                cancel: &calm_token,
-                id: ctx.id.clone(),
-            };
-            let _ = drop_db(&calm, c, &staged, &staged.scratch).await;
+            let _ = drop_db(&ctx.with_cancel(&calm_token), c, &staged, &staged.scratch).await;
             Err(e)
         }
     }

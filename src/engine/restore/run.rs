@@ -92,13 +92,7 @@ async fn execute_inner(
     // Once staging is over, commands must run to their end: a signal is honoured between
     // components, never by killing a rename or a rollback half-way.
     let calm_token = Cancel::new();
-    let calm = Ctx {
-        docker: ctx.docker,
-        profile: ctx.profile,
-        reporter: ctx.reporter,
-        cancel: &calm_token,
-        id: ctx.id.clone(),
-    };
+    let calm = ctx.with_cancel(&calm_token);
     if let Err(e) = recheck(ctx, p).await {
         return Err(nothing_stopped(e));
     }

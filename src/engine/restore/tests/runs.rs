@@ -410,7 +410,12 @@ async fn swaps_follow_the_dependencies_not_the_archive_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_looping_container_is_held_although_its_policy_cannot_change_while_it_loops() {
     let b = Bench::new().await;
-    b.fake.lock().containers.get_mut("lbu-models").unwrap().state = "restarting".into();
+    b.fake
+        .lock()
+        .containers
+        .get_mut("lbu-models")
+        .unwrap()
+        .state = "restarting".into();
     b.fake.fail_when(|call, w| match call {
         Call::Policy(c, p)
             if c == "lbu-models"
@@ -428,6 +433,9 @@ async fn a_crash_looping_container_is_held_although_its_policy_cannot_change_whi
     let s = steps(&b.fake);
     let stop = s.iter().position(|l| l == "stop lbu-models").unwrap();
     let policy = s.iter().rposition(|l| l == "policy lbu-models no").unwrap();
-    let upload = s.iter().position(|l| l == "upload lbu-models:/models").unwrap();
+    let upload = s
+        .iter()
+        .position(|l| l == "upload lbu-models:/models")
+        .unwrap();
     assert!(stop < policy && policy < upload, "{s:#?}");
 }
