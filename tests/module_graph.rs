@@ -119,10 +119,10 @@ fn paths_in(code: &str) -> Vec<String> {
     while let Some(i) = rest.find("use ") {
         let before = rest[..i].chars().last();
         let after = &rest[i + 4..];
-        if before.is_none_or(|c| c.is_whitespace() || c == ';' || c == '{' || c == '}') {
-            if let Some(end) = after.find(';') {
-                expand("", &after[..end].replace('\n', " "), &mut out);
-            }
+        if before.is_none_or(|c| c.is_whitespace() || c == ';' || c == '{' || c == '}')
+            && let Some(end) = after.find(';')
+        {
+            expand("", &after[..end].replace('\n', " "), &mut out);
         }
         rest = after;
     }
