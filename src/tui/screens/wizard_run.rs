@@ -2,7 +2,8 @@
 //! swapping, checked, restored, rolled back) with the current step's bytes, the safety backup's
 //! write, what a cancel does at this moment; then the validation (what the backup recorded
 //! against what the engine found after each swap) and the summary with the safety backup and
-//! undo. Also the checklist job's progress, drawn like a verify.
+//! undo, whose lines `view/wizard.rs` builds (`update` scrolls by their count). Also the
+//! checklist job's progress, drawn like a verify.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
