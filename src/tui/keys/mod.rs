@@ -4,8 +4,8 @@
 //! module per part of the console holds its tables; `lookup` puts them together. Nothing here
 //! knows the console's state: the state says which context it is in.
 //!
-//! This file only declares the modules and names what the rest of the console uses; the
-//! modules import one another, never this file (`tests/module_graph.rs`).
+//! This file only declares the modules; the modules, and the rest of the console, import them
+//! directly, never this file (`tests/module_graph.rs`).
 
 pub mod backup;
 pub mod browser;
@@ -13,6 +13,3 @@ pub mod incidents;
 pub mod lookup;
 pub mod table;
 pub mod wizard;
-
-pub use lookup::{bindings, footer, lookup, scrolled};
-pub use table::{Binding, Command, Context, Key};

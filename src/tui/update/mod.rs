@@ -1,4 +1,4 @@
-//! `App::update`, the only code that changes the console's state: [`dispatch`] takes each
+//! `App::update`, the only code that changes the console's state: `dispatch` takes each
 //! action and key command and hands it to the part of the console it concerns, one `impl App`
 //! block per part (the browser and manifest, verify, the restore wizard, the incident views,
 //! "backup now", the size history, the jobs and log pane). It never does I/O and never reads
