@@ -74,7 +74,7 @@ fn assert_only_stack_images(env: &Env) {
 /// console's own backend (the checklist run for real, then the wizard closed).
 fn wizard_rows(env: &Env, archive: &std::path::Path, component: &str) -> serde_json::Value {
     use lifeboat::tui::backend::{Backend, Engine};
-    use lifeboat::tui::restore::PrepareRequest;
+    use lifeboat::tui::state::wizard::PrepareRequest;
     let config = lifeboat::engine::config::load(Some(&env.dir.path().join("config.toml")))
         .unwrap()
         .config;

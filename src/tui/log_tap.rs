@@ -15,25 +15,11 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
+use crate::tui::state::log_pane::LogLine;
+
 /// Lines waiting for the console beyond this are dropped: a burst must not grow memory
 /// without bound while the event loop is busy, and the pane keeps far fewer anyway.
 pub const QUEUE: usize = 1024;
-
-/// One event as the console shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub at: jiff::Timestamp,
-    pub level: Level,
-    /// "target: message key=value ...", sanitised, one line.
-    pub text: String,
-}
-
-impl LogLine {
-    /// WARN or ERROR: what the pane styles and the browser counts.
-    pub fn is_warning(&self) -> bool {
-        self.level <= Level::WARN
-    }
-}
 
 /// The slot a running console fills with its channel. Cloning shares the slot.
 #[derive(Clone, Default)]

@@ -9,218 +9,40 @@
 //!                                                 blocking threads, cancel tokens, quit
 //! ```
 //!
-//! - `action`, `effect`: the messages in and out of `update`.
-//! - `app`, `update`: the state and the only code that changes it.
-//! - `keymap`: the one key table behind the footer, the help and the key lookup.
-//! - `screens/`: drawing (browser, manifest, verify, size history, backup, jobs and log, help,
-//!   too small).
-//! - `backup_now`, `history`, `log_pane`: the stack status and backup now, the size history,
-//!   the jobs and log pane (state and their part of `update`).
-//! - `log_tap`: the tracing layer that forwards log lines to the console (never to the
-//!   terminal) while it runs.
-//! - `runtime`: the event loop; `backend`: the engine behind a trait; `terminal`: raw mode,
-//!   the alternate screen and the panic hook; `theme`: colours, monochrome, ASCII.
+//! Each folder is one layer, and a layer imports only the ones listed before it:
+//!
+//! - `keys/`: the key tables (contexts, commands, bindings) behind the footer, the help and
+//!   the key lookup; `theme`: colours, monochrome, ASCII. Both know nothing of the state.
+//! - `state/`: plain data: `App` and what it holds (the wizard, the incidents, the backup
+//!   run, the log pane, jobs and their step logs), and the messages in and out of `update`
+//!   (`action`, `effect`).
+//! - `view/`: what the screens show, derived and measured (sizes, the text of the screens that
+//!   scroll, the size history, the session's jobs), read-only, shared by `update` and
+//!   `screens` so a page and a scroll bound are what is drawn.
+//! - `update/`: `App::update`, the only code that changes the state, one `impl App` per part.
+//! - `screens/`: drawing, reading `App` and never changing it.
+//! - `backend/`: the engine behind a trait; `runtime/`: the event loop and the terminal;
+//!   `log_tap`: the tracing layer that forwards log lines to the console (never to the
+//!   terminal); `console`: the entry that sets them up around `App` ([`run`]).
+//! - `tests/`: the console's tests and fixtures, with their insta snapshots.
+//!
+//! The restore wizard is `wizard` in every layer (`state/wizard.rs`, `update/wizard.rs`,
+//! `keys/wizard.rs`, `view/wizard.rs`, `screens/wizard.rs` and `wizard_run.rs`,
+//! `backend/wizard.rs`, `tests/wizard*.rs`); likewise `incidents`, `backup`, `history`,
+//! `log_pane`. This file only declares the modules and names what the command line uses
+//! (`tests/module_graph.rs` keeps the layers acyclic).
 
-pub mod action;
-pub mod app;
 pub mod backend;
-pub mod backup_keys;
-pub mod backup_now;
-pub mod effect;
-pub mod engine_backup;
-pub mod engine_restore;
-pub mod frame_trace;
-pub mod history;
-pub mod incidents;
-mod incidents_read;
-pub mod incidents_update;
-pub mod keymap;
-pub mod log_pane;
+pub mod console;
+pub mod keys;
 pub mod log_tap;
-pub mod restore;
-pub mod restore_keys;
 pub mod runtime;
 pub mod screens;
-pub mod steps;
-pub mod terminal;
+pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod theme;
 pub mod update;
-pub mod wizard_update;
+pub mod view;
 
-#[cfg(test)]
-mod backup_runtime_tests;
-#[cfg(test)]
-mod backup_tests;
-#[cfg(test)]
-mod engine_restore_tests;
-#[cfg(test)]
-mod fixtures;
-#[cfg(test)]
-mod history_tests;
-#[cfg(test)]
-mod incidents_tests;
-#[cfg(test)]
-mod log_pane_tests;
-#[cfg(test)]
-mod restore_fixtures;
-#[cfg(test)]
-mod restore_runtime_tests;
-#[cfg(test)]
-mod restore_snapshots;
-#[cfg(test)]
-mod runtime_tests;
-#[cfg(test)]
-mod settle_runtime_tests;
-#[cfg(test)]
-mod snapshot_tests;
-#[cfg(test)]
-mod update_tests;
-#[cfg(test)]
-mod wizard_tests;
-
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use crate::engine::index::Index;
-use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::backend::Engine;
-use crate::tui::runtime::Surface;
-use crate::tui::theme::Ui;
-
-/// What the command line decided for the console.
-pub struct Options {
-    /// Backup folders, with whether each was named by `--dir` (its absence is an error).
-    pub folders: Vec<(PathBuf, bool)>,
-    /// The verify cache, when there is a state folder.
-    pub index: Option<Index>,
-    /// `--no-color` or `NO_COLOR`: the monochrome theme.
-    pub no_color: bool,
-    /// `--ascii`: no box drawing or other non-ASCII glyphs.
-    pub ascii: bool,
-    /// The configuration (profiles for a restore).
-    pub config: crate::engine::config::Config,
-    /// The state folder, the lock and staging.
-    pub locations: crate::engine::state::Locations,
-}
-
-/// Why the console cannot start here, if it cannot: it needs a terminal on both sides.
-pub fn refusal() -> Option<&'static str> {
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        return None;
-    }
-    Some(
-        "the console needs a terminal (stdin and stdout are not one); for scripts use \
-         `lifeboat list`, `lifeboat verify PATH` or `lifeboat inspect FILE`",
-    )
-}
-
-/// Runs the console; returns the exit code (0, 1 on a terminal failure, 128 + N after a
-/// signal). Lines summarising the session's jobs go to stderr once the terminal is back.
-pub fn run(opts: Options) -> u8 {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    let ui = Ui::new(opts.no_color, opts.ascii);
-    let restore_off: Option<String> = opts
-        .locations
-        .state
-        .is_none()
-        .then(|| "no state folder: a restore needs one (set LIFEBOAT_STATE)".to_string());
-    let backend = Arc::new(Engine::new(
-        opts.index,
-        crate::engine::host::Host::new(opts.config, opts.locations),
-    ));
-    let (sig_tx, sig_rx) = tokio::sync::mpsc::unbounded_channel();
-    let signals = watch_signals(sig_tx);
-    let mut console = match terminal::Console::enter() {
-        Ok(c) => c,
-        Err(e) => return fail(&format!("cannot set up the terminal: {e}")),
-    };
-    let size = console.size().unwrap_or((80, 24));
-    let mut app = App::new(
-        opts.folders,
-        jiff::Timestamp::now(),
-        jiff::tz::TimeZone::system(),
-        size,
-        backend.index.is_some(),
-    );
-    app.restore_off = restore_off;
-    // From here until the terminal is back, log lines go to the pane (and the file), never
-    // to the screen.
-    let tap = log_tap::Tap::console();
-    let logs = tap.open();
-    let result = rt.block_on(async {
-        let events = crossterm::event::EventStream::new();
-        runtime::run(
-            &mut app,
-            &ui,
-            backend,
-            &mut console,
-            runtime::Inputs {
-                events,
-                external: sig_rx,
-                logs,
-            },
-            jiff::Timestamp::now,
-        )
-        .await
-    });
-    tap.close();
-    drop(console);
-    if let Some(h) = signals {
-        h.close();
-    }
-    // A manifest read of a big archive may still be running: do not wait long for it.
-    rt.shutdown_timeout(std::time::Duration::from_secs(2));
-    tracing::info!(code = app.exit_code(), "console closed");
-    for line in app.summary() {
-        say(&format!("lifeboat: {line}"));
-    }
-    if let Err(e) = result {
-        return fail(&format!("the console stopped: {e}"));
-    }
-    if let Some(app::Leaving::Signal(sig)) = app.leaving {
-        say(&format!(
-            "lifeboat: stopped by {}",
-            crate::engine::exit::signal_name(sig)
-        ));
-    }
-    app.exit_code()
-}
-
-/// SIGTERM, SIGHUP and SIGINT become actions: jobs are cancelled and the terminal restored
-/// before lifeboat exits (raw mode turns Ctrl-C into a key, which asks first).
-fn watch_signals(
-    tx: tokio::sync::mpsc::UnboundedSender<Action>,
-) -> Option<signal_hook::iterator::Handle> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).ok()?;
-    let handle = signals.handle();
-    std::thread::Builder::new()
-        .name("lifeboat-tui-signals".into())
-        .spawn(move || {
-            for sig in signals.forever() {
-                if tx.send(Action::Signal(sig)).is_err() {
-                    break;
-                }
-            }
-        })
-        .ok()?;
-    Some(handle)
-}
-
-fn say(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-fn fail(msg: &str) -> u8 {
-    say(&format!("lifeboat: {msg}"));
-    crate::engine::exit::ERROR
-}
+pub use console::{Options, refusal, run};

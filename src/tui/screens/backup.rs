@@ -8,12 +8,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use super::widgets::{block, centered, step_bar};
 use crate::engine::progress::StepOutcome;
-use crate::tui::app::App;
-use crate::tui::backup_now::{BackupEnd, BackupRun};
-use crate::tui::keymap::{self, Context};
-use crate::tui::screens::{block, centered, elapsed, size, wrapped};
+use crate::tui::keys::lookup;
+use crate::tui::keys::table::Context;
+use crate::tui::state::app::App;
+use crate::tui::state::backup::{BackupEnd, BackupRun};
 use crate::tui::theme::Ui;
+use crate::tui::view::format::{elapsed, size, wrapped};
 
 /// The question, over the browser.
 pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
@@ -43,7 +45,7 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         Line::raw(""),
     ];
     lines.push(Line::from(
-        keymap::bindings(Context::BackupConfirm)
+        lookup::bindings(Context::BackupConfirm)
             .iter()
             .filter(|b| b.footer.is_some())
             .flat_map(|b| {
@@ -125,7 +127,7 @@ fn progress_lines<'a>(app: &App, ui: &Ui, b: &BackupRun, width: u16) -> Vec<Line
     out.push(Line::raw(
         ui.cut(&format!(" {}", ui.clean(&step.label)), usize::from(width)),
     ));
-    out.push(super::step_bar(ui, step, width));
+    out.push(step_bar(ui, step, width));
     out
 }
 

@@ -3,48 +3,19 @@
 //! the selected archive's details at the bottom.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use super::widgets::block;
 use crate::engine::catalog::{self, ListState};
-use crate::tui::app::{App, Entry, FolderStatus, short_time, usual_interval};
-use crate::tui::screens::{block, short_age, size};
+use crate::tui::state::app::{App, Entry, FolderStatus, short_time, usual_interval};
 use crate::tui::theme::Ui;
+use crate::tui::view::browser::{badge, layout, state_word};
+use crate::tui::view::format::{short_age, size};
 
 /// Width from which the list also shows the file name.
 const WIDE: u16 = 140;
-
-struct Areas {
-    header: Rect,
-    list: Rect,
-    details: Rect,
-}
-
-/// `failed`: the header has a line for a failed backup run.
-fn layout(area: Rect, failed: bool) -> Areas {
-    // On short terminals the details shrink to one line so the list keeps its rows.
-    let details = if area.height >= 22 { 6 } else { 3 };
-    let [header, list, details] = Layout::vertical([
-        Constraint::Length(if failed { 3 } else { 2 }),
-        Constraint::Fill(1),
-        Constraint::Length(details),
-    ])
-    .areas(area);
-    Areas {
-        header,
-        list,
-        details,
-    }
-}
-
-/// Rows of archives the list shows at terminal size `size` (borders, column header, status
-/// line and footer taken off), for paging and scrolling in `update`; `failed` as in `layout`.
-pub fn list_rows(size: (u16, u16), failed: bool) -> usize {
-    let body = Rect::new(0, 0, size.0, size.1.saturating_sub(2));
-    usize::from(layout(body, failed).list.height.saturating_sub(3))
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let a = layout(area, app.failed_run_to_show().is_some());
@@ -270,26 +241,6 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
-/// The state word and its style: "verified 3h ago", "not verified", "MISMATCH",
-/// "uncommitted", "orphan".
-pub fn badge(app: &App, ui: &Ui, e: &Entry) -> (String, Style) {
-    let t = &ui.theme;
-    match e.info.state {
-        ListState::Verified => {
-            let when = e
-                .info
-                .verified_at
-                .as_deref()
-                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-                .map(|at| format!(" {} ago", short_age(app.now, at)))
-                .unwrap_or_default();
-            (format!("verified{when}"), t.ok)
-        }
-        s @ ListState::NotVerified => (state_word(s).into(), t.warn),
-        s => (state_word(s).into(), t.bad),
-    }
-}
-
 /// An age for the list's column (7 wide): "3h 12m", "2d 4h", then whole days from ten on.
 fn column_age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
     let days = (now.as_second() - then.as_second()) / 86_400;
@@ -297,17 +248,6 @@ fn column_age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
         format!("{days}d")
     } else {
         catalog::age(now, then)
-    }
-}
-
-/// The state as one word, without the age.
-pub fn state_word(state: ListState) -> &'static str {
-    match state {
-        ListState::Verified => "verified",
-        ListState::NotVerified => "not verified",
-        ListState::Mismatch => "MISMATCH",
-        ListState::Uncommitted => "uncommitted",
-        ListState::Orphan => "orphan",
     }
 }
 

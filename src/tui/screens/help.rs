@@ -6,16 +6,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use crate::tui::app::App;
-use crate::tui::keymap::{self, Context};
-use crate::tui::screens::{block, centered};
+use super::widgets::{block, centered};
+use crate::tui::keys::lookup;
+use crate::tui::keys::table::Context;
+use crate::tui::state::app::{App, file_name};
+use crate::tui::state::wizard::Step;
 use crate::tui::theme::Ui;
+use crate::tui::view::format::wrapped;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let t = &ui.theme;
     let below = app.screen_context();
     let keys = |ctx: Context| {
-        keymap::bindings(ctx).iter().map(|b| {
+        lookup::bindings(ctx).iter().map(|b| {
             Line::from(vec![
                 Span::styled(format!(" {:<14}", b.keys_label(ui.ascii)), t.key),
                 Span::raw(b.what),
@@ -89,13 +92,11 @@ pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
     let width = usize::from(area.width.min(76).saturating_sub(2));
     let mut lines: Vec<Line> = quit_question(app, ui)
         .iter()
-        .flat_map(|l| {
-            crate::tui::screens::wrapped(&ui.clean(l), width, ratatui::style::Style::new())
-        })
+        .flat_map(|l| wrapped(&ui.clean(l), width, ratatui::style::Style::new()))
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::from(
-        keymap::bindings(Context::ConfirmQuit)
+        lookup::bindings(Context::ConfirmQuit)
             .iter()
             .flat_map(|b| {
                 [
@@ -120,7 +121,7 @@ pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
 /// safe point first; a settle or a restart runs to its end.
 fn quit_question(app: &App, ui: &Ui) -> Vec<String> {
     if let Some(w) = app.wizard.as_ref().filter(|w| w.running()) {
-        if w.step == crate::tui::restore::Step::Checking {
+        if w.step == Step::Checking {
             return vec![
                 "The checklist is running (nothing has been changed).".into(),
                 "Cancel it and quit?".into(),
@@ -148,7 +149,7 @@ fn quit_question(app: &App, ui: &Ui) -> Vec<String> {
     }
     let what = app
         .running_job()
-        .map(|j| crate::tui::update::file_name(&j.archive))
+        .map(|j| file_name(&j.archive))
         .unwrap_or_default();
     vec![
         format!("A verify of {} is running.", ui.clean(&what)),

@@ -18,16 +18,12 @@ use ratatui::symbols::bar;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, SparklineBar};
 
+use super::widgets::block;
 use crate::engine::backup::Shrink;
-use crate::tui::app::{App, short_time};
-use crate::tui::history::Series;
-use crate::tui::screens::{block, size};
+use crate::tui::state::app::{App, short_time};
 use crate::tui::theme::Ui;
-
-/// Rows per component: the numbers, then a two-row sparkline.
-const ROWS: u16 = 3;
-/// Rows above the components: the span of archives, the shrink summary.
-const HEAD: u16 = 2;
+use crate::tui::view::format::size;
+use crate::tui::view::history::{HEAD, ROWS, Series, fits};
 
 /// A sparkline in ASCII, for `--ascii`.
 const ASCII_BARS: bar::Set = bar::Set {
@@ -41,12 +37,6 @@ const ASCII_BARS: bar::Set = bar::Set {
     one_eighth: ".",
     empty: " ",
 };
-
-/// How many components fit at terminal size `size` (the status line, footer, borders and the
-/// two head rows taken off), for scrolling in `update`.
-pub fn fits(size: (u16, u16)) -> usize {
-    usize::from(size.1.saturating_sub(2 + 2 + HEAD) / ROWS)
-}
 
 pub fn draw(
     frame: &mut Frame,

@@ -9,20 +9,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use crate::tui::app::App;
-use crate::tui::incidents::LockNow;
-use crate::tui::incidents_update::CHOICES;
-use crate::tui::screens::{block, centered, elapsed, short_age, wrapped};
+use super::widgets::{block, centered};
+use crate::tui::state::app::{App, short_time};
+use crate::tui::state::incidents::{CHOICES, LockNow};
 use crate::tui::theme::Ui;
+use crate::tui::view::format::{elapsed, short_age, wrap, wrapped};
 
 /// "2026-01-05 22:15 (14h ago)" for an RFC 3339 time, or the text as it is.
 fn when(app: &App, ui: &Ui, s: &str) -> String {
     match s.parse::<jiff::Timestamp>() {
-        Ok(t) => format!(
-            "{} ({} ago)",
-            crate::tui::app::short_time(t, &app.tz),
-            short_age(app.now, t)
-        ),
+        Ok(t) => format!("{} ({} ago)", short_time(t, &app.tz), short_age(app.now, t)),
         Err(_) => ui.clean(s),
     }
 }
@@ -248,14 +244,14 @@ pub fn draw_stopped(frame: &mut Frame, area: Rect, app: &App, ui: &Ui, asking: b
             ),
         ] {
             lines.extend(
-                crate::tui::screens::manifest::wrap(&text, width.saturating_sub(4))
+                wrap(&text, width.saturating_sub(4))
                     .into_iter()
                     .map(|l| Line::raw(format!("   {l}"))),
             );
         }
         if let Some(id) = &h.frozen_by {
             lines.extend(
-                crate::tui::screens::manifest::wrap(
+                wrap(
                     &format!(
                         "restore {} was interrupted with it half-swapped: it stays stopped until that restore is settled (I)",
                         ui.clean(id)

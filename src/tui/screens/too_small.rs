@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::tui::screens::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::theme::Ui;
+use crate::tui::view::sizes::{MIN_HEIGHT, MIN_WIDTH};
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: &Ui) {
     let lines = vec![

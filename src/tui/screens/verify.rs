@@ -7,12 +7,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::widgets::{block, step_bar};
 use crate::engine::verify::VerifyState;
-use crate::tui::action::JobId;
-use crate::tui::app::{App, Job, JobStatus};
-use crate::tui::screens::{block, elapsed, size, wrapped};
+use crate::tui::state::app::{App, file_name};
+use crate::tui::state::job::{Job, JobId, JobStatus};
 use crate::tui::theme::Ui;
-use crate::tui::update::file_name;
+use crate::tui::view::format::{elapsed, size, wrapped};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui, job: JobId) {
     let Some(j) = app.jobs.get(&job) else {
@@ -67,7 +67,7 @@ fn progress_lines<'a>(app: &App, ui: &Ui, j: &Job, width: u16) -> Vec<Line<'a>> 
         return out;
     };
     out.push(Line::raw(format!(" {}", ui.clean(&step.label))));
-    out.push(super::step_bar(ui, step, width));
+    out.push(step_bar(ui, step, width));
     out
 }
 

@@ -2,7 +2,8 @@
 //! checklist job running, the checklist (status, class, detail, manual command, what `w` does),
 //! the plan (what stops, what is replaced, bytes, the data-loss window, the safety backup) and
 //! the typed confirmation. Every step shares one frame: the archive, the stack it goes into, and
-//! where the wizard is. The run and the summary are in `restore_run.rs`.
+//! where the wizard is. The run and the summary are in `wizard_run.rs`; the plan's and the
+//! summary's lines in `view/wizard.rs` (`update` scrolls by their count).
 //!
 //! ```text
 //! +- Restore tars-backup-20260106_030000.tar.gz --------------+
@@ -18,12 +19,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::widgets::block;
+use super::wizard_run;
 use crate::engine::restore::{Class, Item, ItemStatus};
-use crate::tui::app::App;
-use crate::tui::restore::{Purpose, Step, Wizard, waiver_for};
-use crate::tui::screens::{block, restore_run, size, wrapped};
+use crate::tui::state::app::{App, file_name, short_time};
+use crate::tui::state::wizard::{Purpose, Step, Wizard, waiver_for};
 use crate::tui::theme::Ui;
-use crate::tui::update::file_name;
+use crate::tui::view::format::{short_age, size, wrapped};
+use crate::tui::view::wizard::{max_scroll, plan_lines};
 
 const STEPS: [&str; 6] = [
     "components",
@@ -66,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             frame.render_widget(Paragraph::new(select_lines(ui, w, *cursor, width)), body)
         }
         Step::Checking => frame.render_widget(
-            Paragraph::new(restore_run::checking_lines(app, ui, w, body.width)),
+            Paragraph::new(wizard_run::checking_lines(app, ui, w, body.width)),
             body,
         ),
         Step::Checklist { cursor } => draw_checklist(frame, body, ui, w, *cursor, None),
@@ -83,7 +86,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
         Step::Confirm { input } => {
             frame.render_widget(Paragraph::new(confirm_lines(ui, w, input, width)), body)
         }
-        Step::Running | Step::Done { .. } => restore_run::draw(frame, body, app, ui, w),
+        Step::Running | Step::Done { .. } => wizard_run::draw(frame, body, app, ui, w),
         Step::Failed { message } => {
             let mut lines = vec![Line::styled(
                 " THE RESTORE CANNOT GO ON: nothing was stopped or changed",
@@ -93,23 +96,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ui: &Ui) {
             frame.render_widget(Paragraph::new(lines), body);
         }
     }
-}
-
-/// The furthest the plan or the summary can scroll at the current size.
-pub fn max_scroll(app: &App) -> usize {
-    let Some(w) = &app.wizard else {
-        return 0;
-    };
-    let ui = Ui::new(true, true);
-    // Borders, the three header lines, the status line and the footer.
-    let width = usize::from(app.size.0.saturating_sub(2));
-    let rows = usize::from(app.size.1.saturating_sub(7));
-    let n = match w.step {
-        Step::Plan { .. } => plan_lines(&ui, w, width).len(),
-        Step::Done { .. } => restore_run::summary_lines(app, &ui, w, width).len(),
-        _ => 0,
-    };
-    n.saturating_sub(rows)
 }
 
 fn title<'a>(ui: &Ui, w: &Wizard) -> Line<'a> {
@@ -151,8 +137,8 @@ fn header<'a>(app: &App, ui: &Ui, w: &Wizard, width: u16) -> Vec<Line<'a>> {
     if let Some(c) = captured {
         into.push_str(&format!(
             ", captured {} ({} ago)",
-            crate::tui::app::short_time(c, &app.tz),
-            crate::tui::screens::short_age(app.now, c)
+            short_time(c, &app.tz),
+            short_age(app.now, c)
         ));
     }
     let current = match w.step {
@@ -404,107 +390,6 @@ fn draw_checklist(
         d.extend(wrapped(&what, inner_w, t.key));
     }
     frame.render_widget(Paragraph::new(d).block(blk), detail);
-}
-
-/// Every line of the plan: what matters before confirming first (size, the data-loss window,
-/// the safety backup, waivers), then each component.
-pub fn plan_lines<'a>(ui: &Ui, w: &Wizard, width: usize) -> Vec<Line<'a>> {
-    let t = &ui.theme;
-    let Some(p) = &w.plan else {
-        return Vec::new();
-    };
-    let items = w.items();
-    let item = |id: &str| items.iter().find(|i| i.id == id);
-    let total: u64 = p.components.iter().map(|c| c.bytes).sum();
-    let mut out = wrapped(
-        &format!(
-            "Restore {} of {}: {} component{}, {} to move",
-            ui.clean(&p.id),
-            ui.clean(&p.backup_name),
-            p.components.len(),
-            if p.components.len() == 1 { "" } else { "s" },
-            size(total)
-        ),
-        width,
-        t.header,
-    );
-    if let Some(i) = item("data-loss-window") {
-        out.extend(wrapped(
-            &format!("Data-loss window: {}", ui.clean_long(&i.detail)),
-            width,
-            t.warn,
-        ));
-    }
-    if let Some(i) = item("safety-backup") {
-        let (text, style) = if i.status == ItemStatus::Waived {
-            (
-                "Safety backup: NONE (waived): undo will not be possible".to_string(),
-                t.bad,
-            )
-        } else {
-            (
-                format!("Safety backup: {}", ui.clean_long(&i.detail)),
-                Style::new(),
-            )
-        };
-        out.extend(wrapped(&text, width, style));
-    }
-    let waived: Vec<&str> = items
-        .iter()
-        .filter(|i| i.status == ItemStatus::Waived)
-        .map(|i| i.id.as_str())
-        .collect();
-    if !waived.is_empty() {
-        out.extend(wrapped(
-            &format!("Waived by you: {}", ui.clean(&waived.join(", "))),
-            width,
-            t.warn,
-        ));
-    }
-    for c in &p.components {
-        out.push(Line::from(vec![
-            Span::styled(format!(" {}", ui.clean(&c.name)), t.title),
-            Span::styled(
-                format!(" ({}, {})", ui.clean(&c.kind), size(c.bytes)),
-                t.dim,
-            ),
-        ]));
-        let stops = if c.stops.is_empty() {
-            "nothing".to_string()
-        } else {
-            ui.clean(&c.stops.join(", "))
-        };
-        for (k, v) in [
-            ("stops", stops),
-            ("replaces", ui.clean(&c.replaces)),
-            (
-                "expects",
-                c.expected
-                    .as_deref()
-                    .map(|e| ui.clean(e))
-                    .unwrap_or_else(|| "no fingerprint recorded".into()),
-            ),
-        ] {
-            for (n, l) in crate::tui::screens::manifest::wrap(&v, width.saturating_sub(13))
-                .into_iter()
-                .enumerate()
-            {
-                out.push(Line::from(vec![
-                    Span::styled(format!("   {:<9} ", if n == 0 { k } else { "" }), t.dim),
-                    Span::raw(l),
-                ]));
-            }
-        }
-    }
-    out.extend(wrapped(
-        &format!(
-            "Each component's fingerprint is checked after its swap, before its dependents start. Archive SHA-256 {}.",
-            ui.clean(&p.sha256)
-        ),
-        width,
-        t.dim,
-    ));
-    out
 }
 
 fn confirm_lines<'a>(ui: &Ui, w: &Wizard, input: &str, width: usize) -> Vec<Line<'a>> {
