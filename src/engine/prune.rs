@@ -215,3 +215,40 @@ pub fn delete(archive: &Path) -> Result<()> {
     }
     Ok(())
 }
+/// `prune --dismiss ID` as a job: under the host lock, restore `id`'s safety backup unpinned.
+pub fn dismiss_locked(host: &crate::engine::host::Host, id: &str) -> Result<PathBuf> {
+    let _lock = crate::engine::lock::HostLock::try_acquire(
+        &host.locations.lock,
+        "lifeboat prune --dismiss",
+    )?;
+    dismiss(&host.state()?, id)
+}
+
+/// A prune as a job: the plan (`planned` sees it first), and with `delete_them`, under the
+/// host lock taken before the plan is made (a backup may be committing into the same folder),
+/// each archive the plan lets go deleted in the safe order (`deleted` hears of each).
+pub fn prune(
+    host: &crate::engine::host::Host,
+    req: &PruneRequest,
+    index: Option<&Index>,
+    delete_them: bool,
+    planned: &mut dyn FnMut(&[Decision]),
+    deleted: &mut dyn FnMut(&Decision),
+) -> Result<Vec<Decision>> {
+    let _lock = match delete_them {
+        true => Some(crate::engine::lock::HostLock::try_acquire(
+            &host.locations.lock,
+            "lifeboat prune",
+        )?),
+        false => None,
+    };
+    let decisions = plan(req, index)?;
+    planned(&decisions);
+    if delete_them {
+        for d in decisions.iter().filter(|d| d.delete) {
+            delete(&d.archive)?;
+            deleted(d);
+        }
+    }
+    Ok(decisions)
+}

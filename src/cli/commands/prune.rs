@@ -9,7 +9,7 @@ use crate::cli::context::{Context, fail};
 use crate::cli::{output, render};
 use crate::engine::error::{Error, Result};
 use crate::engine::exit;
-use crate::engine::lock::HostLock;
+use crate::engine::host::Host;
 use crate::engine::prune::{self, PruneRequest};
 
 pub fn run(ctx: &Context, args: &PruneArgs) -> u8 {
@@ -24,9 +24,9 @@ pub fn run(ctx: &Context, args: &PruneArgs) -> u8 {
 
 fn prune_cmd(ctx: &Context, args: &PruneArgs) -> Result<u8> {
     let state = ctx.locations.require_state()?.to_path_buf();
+    let host = Host::new(ctx.config.config.clone(), ctx.locations.clone());
     if let Some(id) = &args.dismiss {
-        let _lock = HostLock::try_acquire(&ctx.locations.lock, "lifeboat prune --dismiss")?;
-        let archive = prune::dismiss(&state, id)?;
+        let archive = prune::dismiss_locked(&host, id)?;
         if ctx.json {
             render::json_print(
                 &json!({"event": "dismissed", "restore_id": id, "archive": archive}),
@@ -52,14 +52,6 @@ fn prune_cmd(ctx: &Context, args: &PruneArgs) -> Result<u8> {
     } else {
         args.dirs.clone()
     };
-    // Deleting needs the lock: a backup may be committing into the same folder.
-    let _lock = match args.yes {
-        true => Some(HostLock::try_acquire(
-            &ctx.locations.lock,
-            "lifeboat prune",
-        )?),
-        false => None,
-    };
     let req = PruneRequest {
         dirs,
         keep_last: args.keep_last.map(|n| n as usize),
@@ -67,11 +59,12 @@ fn prune_cmd(ctx: &Context, args: &PruneArgs) -> Result<u8> {
         state,
         now: jiff::Timestamp::now(),
     };
-    let decisions = prune::plan(&req, ctx.index().as_ref())?;
-    if ctx.json {
-        render::json_print(&json!({"event": "prune_plan", "decisions": decisions}));
-    } else {
-        for d in &decisions {
+    let show = |ds: &[prune::Decision]| {
+        if ctx.json {
+            render::json_print(&json!({"event": "prune_plan", "decisions": ds}));
+            return;
+        }
+        for d in ds {
             output::out(&format!(
                 "{:<6} {}  ({})",
                 if d.delete { "delete" } else { "keep" },
@@ -79,26 +72,33 @@ fn prune_cmd(ctx: &Context, args: &PruneArgs) -> Result<u8> {
                 d.why
             ));
         }
-    }
-    let doomed: Vec<_> = decisions.iter().filter(|d| d.delete).collect();
+    };
+    let mut deleted = 0;
+    let decisions = prune::prune(
+        &host,
+        &req,
+        ctx.index().as_ref(),
+        args.yes,
+        &mut |ds| show(ds),
+        &mut |d| {
+            deleted += 1;
+            if ctx.json {
+                render::json_print(
+                    &json!({"event": "pruned", "archive": d.archive.to_string_lossy()}),
+                );
+            } else {
+                output::out(&format!("deleted {}", d.archive.display()));
+            }
+        },
+    )?;
     if !args.yes {
         if !ctx.json {
             output::out(&format!(
                 "{} to delete; nothing deleted (pass --yes to delete)",
-                doomed.len()
+                decisions.iter().filter(|d| d.delete).count()
             ));
         }
         return Ok(exit::OK);
-    }
-    let mut deleted = 0;
-    for d in doomed {
-        prune::delete(&d.archive)?;
-        deleted += 1;
-        if ctx.json {
-            render::json_print(&json!({"event": "pruned", "archive": d.archive.to_string_lossy()}));
-        } else {
-            output::out(&format!("deleted {}", d.archive.display()));
-        }
     }
     if ctx.json {
         render::json_print(&json!({"event": "prune", "deleted": deleted}));
