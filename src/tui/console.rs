@@ -1,4 +1,4 @@
-//! The console's entry (DESIGN.md section 8): what the command line decided ([`Options`]),
+//! The console's entry (docs/design.md section 8): what the command line decided ([`Options`]),
 //! whether a console can start here ([`refusal`]), and [`run`]: the async runtime, the real
 //! backend, signal watching, the terminal and the log tap set up around the event loop, and
 //! everything given back in order on the way out (the terminal first, then one line per job of

@@ -1,4 +1,4 @@
-//! The interactive console (DESIGN.md section 8): `lifeboat` without a command.
+//! The interactive console (docs/design.md section 8): `lifeboat` without a command.
 //!
 //! The Elm-style loop, so every state change can be tested without a terminal:
 //!

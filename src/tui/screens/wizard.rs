@@ -170,7 +170,7 @@ fn header<'a>(app: &App, ui: &Ui, w: &Wizard, width: u16) -> Vec<Line<'a>> {
     ]
 }
 
-/// For an undo: how long the data it replaces has been live (DESIGN.md: said first).
+/// For an undo: how long the data it replaces has been live (docs/design.md section 5: said first).
 fn undo_line<'a>(app: &App, ui: &Ui, w: &Wizard, width: u16) -> Line<'a> {
     match &w.purpose {
         Purpose::Undo { of, since } => {

@@ -1,4 +1,4 @@
-//! The restore wizard's state (DESIGN.md section 8): component checkboxes → the checklist,
+//! The restore wizard's state (docs/design.md section 8): component checkboxes → the checklist,
 //! evaluated for real by the engine → the plan → typed confirmation of the stack name → live
 //! per-component progress → validation and summary, with undo. Only plain data lives here, and
 //! what the screens derive from it (the checklist with the operator's waivers, the row of each
@@ -256,16 +256,23 @@ impl Wizard {
     }
 
     fn row(&self, name: &str) -> Row {
-        let step = |kind: &str| self.log.last(&format!("{kind}:{name}"));
-        let swap = step("swap");
+        use crate::engine::progress::StepId;
+        let step = |id: StepId| self.log.last(&id.to_string());
+        let n = || name.to_string();
+        let swap = step(StepId::Swap(n()));
         let failed_detail = swap
             .filter(|s| s.outcome == Some(StepOutcome::Failed))
             .map(|s| s.detail.clone().unwrap_or_else(|| s.label.clone()));
-        let running = ["component", "safety", "stage", "swap"]
-            .iter()
-            .filter_map(|k| step(k))
-            .find(|s| s.outcome.is_none())
-            .cloned();
+        let running = [
+            StepId::Component(n()),
+            StepId::Safety(n()),
+            StepId::Stage(n()),
+            StepId::Swap(n()),
+        ]
+        .into_iter()
+        .filter_map(step)
+        .find(|s| s.outcome.is_none())
+        .cloned();
         if let Some(o) = &self.outcome {
             let (phase, detail) = if o.restored.iter().any(|r| r == name) {
                 (Phase::Restored, None)
@@ -288,7 +295,7 @@ impl Wizard {
                 detail,
             };
         }
-        let phase = match (swap, step("safety"), step("stage")) {
+        let phase = match (swap, step(StepId::Safety(n())), step(StepId::Stage(n()))) {
             (Some(s), safety, _) => match s.outcome {
                 None if safety.is_some_and(|x| x.outcome.is_none()) => Phase::SafetyCopy,
                 None => Phase::Swapping,
