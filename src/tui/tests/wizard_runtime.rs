@@ -1,8 +1,9 @@
-//! The restore wizard and the incident views through the real event loop, over a scripted
-//! fake engine (scripted engines are for unit tests only; the Docker tests use real servers): the checklist and the run happen on
-//! blocking threads and report through the engine's hub; a cancel during a swap reaches the
-//! engine, which finishes that component first; quitting mid-restore waits for that safe point;
-//! an interrupted restore offered at start is rolled back under the lock.
+//! The restore wizard and the incident views through the real event loop, over a scripted fake
+//! engine (scripted engines are for unit tests only; the Docker tests use real servers): the
+//! checklist and the run happen on blocking threads and report through the engine's hub; a cancel
+//! during a swap reaches the engine, which finishes that component first; quitting mid-restore
+//! waits for that safe point; an interrupted restore offered at start is rolled back under the
+//! lock.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
