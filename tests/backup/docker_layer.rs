@@ -2,11 +2,9 @@
 //! the archive API on stopped containers keeping numeric owners and modes, stops longer than
 //! the client timeout, and restart policies held at `no` while lifeboat holds a container.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::testbed::{docker, require_docker, utility_image};
+use crate::common::testbed::{docker, require_docker, utility_image};
 use lifeboat::engine::docker::{Docker, ExecRequest, OneOff};
 use lifeboat::engine::stopped::Ledger;
 

@@ -3,11 +3,9 @@
 //! what they hold); ChromaDB persisting off its volume (backed up, with the warning, exit 3);
 //! lifeboat killed (-9) or stopped by SIGTERM while Chroma is stopped for its copy.
 
-mod common;
-
-use common::backup::*;
-use common::testbed::{Stack, docker, shared_stack, stack_down, stack_up};
-use common::*;
+use crate::common::backup::*;
+use crate::common::testbed::{Stack, docker, shared_stack, stack_down, stack_up};
+use crate::common::*;
 
 const PROJECT: &str = "lbt-backup";
 

@@ -1,9 +1,7 @@
 //! A written archive is what the runbook's own tools expect: `sha256sum -c`, `tar -tzf` in the
 //! runbook layout, `tar -xzf A -O NAME/manifest.json | jq .`, and lifeboat verifies it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn written_archive_passes_the_runbooks_tools() {

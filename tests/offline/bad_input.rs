@@ -1,11 +1,9 @@
 //! Damaged archives and sidecars: every one refused with its exit code and one line naming
 //! the problem and the file, never a panic (reliability plan V1-V4, R2).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 const NAME: &str = "tars-backup-20260103_140000";
 

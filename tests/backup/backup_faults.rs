@@ -4,13 +4,11 @@
 //! held, unknown names, Docker unreachable. Each ends with its documented exit code and one
 //! line; no committed archive claims a component that failed; the stack runs afterwards.
 
-mod common;
-
 use std::path::Path;
 
-use common::backup::*;
-use common::testbed::{Stack, docker, shared_stack};
-use common::*;
+use crate::common::backup::*;
+use crate::common::testbed::{Stack, docker, shared_stack};
+use crate::common::*;
 
 const PROJECT: &str = "lbt-backup";
 
@@ -82,7 +80,7 @@ fn every_component_failing_commits_nothing() {
 
 /// The built-in profile with `database_env` replaced by a literal database name.
 fn profile_with_database(dir: &Path, db: &str) -> String {
-    let text = include_str!("../assets/profiles/tars-home.toml").replace(
+    let text = include_str!("../../assets/profiles/tars-home.toml").replace(
         "database_env = \"POSTGRES_DB\"",
         &format!("database = \"{db}\""),
     );

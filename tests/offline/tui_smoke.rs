@@ -4,13 +4,11 @@
 //! SIGTERM ends it with 143 and the terminal restored. No Docker. Needs tmux (scripts/setup
 //! installs it); fails loudly without it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::tmux::{Pane, colours, sgr_params};
-use common::*;
+use crate::common::tmux::{Pane, colours, sgr_params};
+use crate::common::*;
 
 /// A backup folder with one archive, and a state folder, config and lock of the test's own.
 struct Env {

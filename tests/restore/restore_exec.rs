@@ -2,12 +2,10 @@
 //! byte for byte, and a restore feeds it to the restore command on stdin, but only once the
 //! operator accepted that it cannot be kept aside or rolled back (`--accept exec:NAME`).
 
-mod common;
-
-use common::backup::*;
-use common::restore::*;
-use common::testbed::shared_stack;
-use common::*;
+use crate::common::backup::*;
+use crate::common::restore::*;
+use crate::common::testbed::shared_stack;
+use crate::common::*;
 
 fn profile(dir: &std::path::Path, project: &str) -> std::path::PathBuf {
     let p = dir.join("exec-profile.toml");
@@ -39,7 +37,7 @@ fn an_exec_component_round_trips_only_with_its_waiver() {
     let env = Env::new(stack);
     let prof = profile(env.dir.path(), &stack.project);
     let prof = prof.to_str().unwrap();
-    let sum = |s: &common::testbed::Stack| {
+    let sum = |s: &crate::common::testbed::Stack| {
         stdout(&s.sh("backend", "sha256sum < /tmp/lifeboat-exec-notes"))
             .trim()
             .to_string()

@@ -4,14 +4,12 @@
 //! database as it was). A check that fails after the swap puts every swapped component back
 //! (exit 1, "rolled back"); with `--keep-partial` the ones that passed stay (exit 2).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::backup::*;
-use common::restore::*;
-use common::testbed::{Stack, shared_stack};
-use common::*;
+use crate::common::backup::*;
+use crate::common::restore::*;
+use crate::common::testbed::{Stack, shared_stack};
+use crate::common::*;
 use lifeboat::engine::archive::Manifest;
 
 const PROJECT: &str = "lbt-restore";
@@ -545,11 +543,19 @@ fn the_typed_confirmation_cancels_with_20_and_a_change_after_the_checklist_is_ca
     // The server goes down while the operator reads the checklist: caught before anything.
     let pg = format!("{}-postgres", stack.project);
     let (code, text) = on_a_terminal(&env, &a, "yes", || {
-        assert!(common::testbed::docker(&["stop", &pg]).status.success());
+        assert!(
+            crate::common::testbed::docker(&["stop", &pg])
+                .status
+                .success()
+        );
     });
-    assert!(common::testbed::docker(&["start", &pg]).status.success());
+    assert!(
+        crate::common::testbed::docker(&["start", &pg])
+            .status
+            .success()
+    );
     wait_for("postgres", || {
-        common::testbed::docker(&["exec", &pg, "pg_isready", "-h", "127.0.0.1"])
+        crate::common::testbed::docker(&["exec", &pg, "pg_isready", "-h", "127.0.0.1"])
             .status
             .success()
     });

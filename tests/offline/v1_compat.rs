@@ -1,11 +1,9 @@
 //! Version-1 archives, built with the T.A.R.S. script's own commands, list, inspect and verify
 //! (exit 0, or 3 for the unreproducible config/ hash), and are never called mismatched.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 
 fn make_v1(dir: &std::path::Path, stamp: &str, reverse: bool) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();

@@ -3,12 +3,10 @@
 //! restore's; dismissed safety backups go by age; a kill -9 at any unlink (injected with
 //! strace) never leaves a sidecar without its archive, and the next prune finishes the job.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use lifeboat::engine::archive::ArchiveKind;
 use lifeboat::engine::archive::writer::{self, ArchiveRequest};
 use lifeboat::engine::journal::{Begin, Journal, Record};

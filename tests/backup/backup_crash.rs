@@ -11,14 +11,12 @@
 //! at the commit point; the first, a middle and the last fsync); every point runs with
 //! `--ignored` (`scripts/test --slow`).
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::backup::*;
-use common::testbed::shared_stack;
-use common::*;
+use crate::common::backup::*;
+use crate::common::testbed::shared_stack;
+use crate::common::*;
 
 const PROJECT: &str = "lbt-backup";
 
@@ -96,7 +94,7 @@ const EVENT_POINTS: [(&str, &str, &str); 6] = [
 /// recovers everything.
 fn assert_after_kill(
     env: &Env,
-    stack: &common::testbed::Stack,
+    stack: &crate::common::testbed::Stack,
     history: &std::collections::BTreeMap<String, String>,
     what: &str,
 ) {

@@ -1,11 +1,9 @@
 //! The command line as cron and scripts see it: states in `list`, exit codes of `verify DIR`,
 //! `--json` streams, broken pipes and full disks on stdout, usage errors.
 
-mod common;
-
 use std::process::Stdio;
 
-use common::*;
+use crate::common::*;
 
 /// A folder holding one archive in each state `list` knows.
 fn folder_of_states(dir: &std::path::Path) {

@@ -3,12 +3,10 @@
 //! uncommitted; the next write succeeds beside it. Kill points and filesystem refusals are
 //! injected with strace, so the product binary has no failpoints.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const AT: &str = "2026-01-03T14:00:00+00:00[UTC]";
 

@@ -3,11 +3,9 @@
 //! beside the staging folder proves nothing outside staging was touched (reliability plan
 //! X1-X3, V6, R1).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use lifeboat::engine::archive::reader::{self, ReadOptions, SidecarPolicy};
 use lifeboat::engine::progress::{Cancel, Silent};
 

@@ -3,14 +3,12 @@
 //! the live file lacks keeps its placeholder and is named in the checklist; applying refuses
 //! while a placeholder remains, then swaps the files in and keeps the live ones aside.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::backup::*;
-use common::restore::*;
-use common::testbed::shared_stack;
-use common::*;
+use crate::common::backup::*;
+use crate::common::restore::*;
+use crate::common::testbed::shared_stack;
+use crate::common::*;
 
 /// The stack's deploy folder, put back as it was when the test ends, however it ends.
 struct DeployGuard {

@@ -5,12 +5,10 @@
 //! backup's keys across a restart; every container the restore creates runs one of the
 //! stack's own images, also with the test-only images untagged.
 
-mod common;
-
-use common::backup::*;
-use common::restore::*;
-use common::testbed::{Stack, docker, images, shared_stack};
-use common::*;
+use crate::common::backup::*;
+use crate::common::restore::*;
+use crate::common::testbed::{Stack, docker, images, shared_stack};
+use crate::common::*;
 use lifeboat::engine::restore::live::group;
 
 const PROJECT: &str = "lbt-restore";

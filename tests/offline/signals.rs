@@ -1,13 +1,11 @@
 //! Signals on the command line: the first SIGINT/SIGTERM/SIGHUP cancels the job and the
 //! command exits 128+N with a last JSON line saying so; `nohup` keeps SIGHUP ignored.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 /// An archive big enough that verifying it takes a while: a 192 MiB stored member.
 fn big_archive(dir: &Path) -> PathBuf {

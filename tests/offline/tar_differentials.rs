@@ -2,11 +2,9 @@
 //! folders and links, repeated or conflicting PAX records, oversized extension headers, chained
 //! symlinks, FIFOs where files belong. lifeboat refuses every one, quickly, without hanging.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const NAME: &str = "tars-backup-20260103_140000";
 

@@ -4,11 +4,9 @@
 //! started on the extracted folder returns the recorded collections; model blobs match their
 //! names; the redacted configuration holds no planted secret.
 
-mod common;
-
-use common::backup::*;
-use common::testbed::{docker, shared_stack};
-use common::*;
+use crate::common::backup::*;
+use crate::common::testbed::{docker, shared_stack};
+use crate::common::*;
 
 const PROJECT: &str = "lbt-backup";
 
