@@ -331,14 +331,14 @@ fn sweep(points: &[usize], signals: &[&str]) {
     assert!(ran >= points.len().min(3), "only {ran} trials ran");
 }
 
-/// A sample of kill points across the run: a safety copy, inside a swap, the commit (a kill
-/// there is finished forward, never rolled back into mixed data), and a lost terminal (SIGHUP)
-/// inside a swap. The restore engine's order, rollbacks and journal transitions are unit
-/// tested without Docker (`src/engine/restore/tests/`); every step under every signal runs
-/// with `--ignored` (`scripts/test --slow`).
+/// A sample of kill points: a kill -9 inside a swap, then settled by `--rollback`, and a lost
+/// terminal (SIGHUP) inside a swap. A kill after the first swap is resumed below; the restore
+/// engine's order, rollbacks and journal transitions are unit tested without Docker
+/// (`src/engine/restore/tests/`); every step under every signal runs with `--ignored`
+/// (`scripts/test --slow`).
 #[test]
 fn interrupted_at_sampled_steps_the_stack_is_never_left_mixed() {
-    sweep(&[6, 16, 22], &["KILL"]);
+    sweep(&[16], &["KILL"]);
     sweep(&[8], &["HUP"]);
 }
 
